@@ -60,7 +60,7 @@ weir_batch_reset(struct weir_batch *b)
 		weir_event_clear(&b->events[i]);
 	b->n = b->deliveries = b->dead_n = b->n_windows = 0;
 	b->arena_len = 0;
-	b->last_tag = 0;
+	b->last_valid_tag = 0;
 	b->started_ms = 0;
 	memset(b->stage_ns, 0, sizeof(b->stage_ns));
 	if (b->window_set.ids != NULL)

@@ -27,7 +27,7 @@ struct weir_batch {
 	size_t			cap;
 	size_t			n;		/* valid events */
 	size_t			deliveries;	/* all deliveries, incl. dead */
-	uint64_t		last_tag;
+	uint64_t		last_valid_tag;	/* acked with multiple=1 */
 	int64_t			started_ms;
 	uint64_t		*dead_tags;
 	size_t			dead_n;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <amqp.h>
@@ -111,6 +112,17 @@ struct raw {
 	const char	*value[O_COUNT];
 	char		*owned[O_COUNT];	/* values read from files */
 };
+
+/* 1 if the query key s[0..n) contains "password", any case. */
+static int
+strcasestr_n(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 8 <= n; i++) {
+		if (strncasecmp(s + i, "password", 8) == 0)
+			return (1);
+	}
+	return (0);
+}
 
 static int
 fail(char *err, size_t len, const char *fmt, ...)
@@ -306,20 +318,28 @@ parse_amqp_url(struct weir_config *cfg, const char *url, char *err,
 		return (fail(err, len, "RABBITMQ_URL: out of memory"));
 	amqp_default_connection_info(&info);
 	rc = amqp_parse_url(copy, &info);
-	if (rc == AMQP_STATUS_OK) {
-		snprintf(cfg->amqp_host, sizeof(cfg->amqp_host), "%s", info.host);
-		snprintf(cfg->amqp_user, sizeof(cfg->amqp_user), "%s", info.user);
-		snprintf(cfg->amqp_password, sizeof(cfg->amqp_password), "%s",
-		    info.password);
-		snprintf(cfg->amqp_vhost, sizeof(cfg->amqp_vhost), "%s",
-		    info.vhost);
-		cfg->amqp_port = info.port;
-		cfg->amqp_tls = info.ssl;
-	}
-	free(copy);
-	if (rc != AMQP_STATUS_OK)
+	if (rc != AMQP_STATUS_OK) {
+		free(copy);
 		return (fail(err, len, "RABBITMQ_URL: not an amqp:// or amqps:// "
 		    "URL (%s)", amqp_error_string2(rc)));
+	}
+	if (strlen(info.host) >= sizeof(cfg->amqp_host) ||
+	    strlen(info.user) >= sizeof(cfg->amqp_user) ||
+	    strlen(info.password) >= sizeof(cfg->amqp_password) ||
+	    strlen(info.vhost) >= sizeof(cfg->amqp_vhost)) {
+		free(copy);
+		return (fail(err, len, "RABBITMQ_URL: a part is longer than %zu "
+		    "bytes", sizeof(cfg->amqp_host) - 1));
+	}
+	memcpy(cfg->amqp_host, info.host, strlen(info.host) + 1);
+	memcpy(cfg->amqp_user, info.user, strlen(info.user) + 1);
+	memcpy(cfg->amqp_password, info.password, strlen(info.password) + 1);
+	/* "amqp://host/" names the empty vhost, which nobody means. */
+	memcpy(cfg->amqp_vhost, info.vhost[0] ? info.vhost : "/",
+	    strlen(info.vhost[0] ? info.vhost : "/") + 1);
+	cfg->amqp_port = info.port;
+	cfg->amqp_tls = info.ssl;
+	free(copy);
 	return (0);
 }
 
@@ -345,14 +365,17 @@ parse_amqp(struct weir_config *cfg, const struct raw *raw, char *err,
 	return (parse_int(raw, O_RMQ_PORT, 1, 65535, &cfg->amqp_port, err, len));
 }
 
-/* Percent-encodes a URI userinfo part (RFC 3986 unreserved kept). */
-static void
+/* Percent-encodes a URI part (RFC 3986 unreserved kept); -1 if it
+ * does not fit. */
+static int
 uri_escape(const char *s, char *out, size_t size)
 {
 	static const char	hex[] = "0123456789ABCDEF";
 	size_t			o = 0;
 
-	for (; *s != '\0' && o + 4 < size; s++) {
+	for (; *s != '\0'; s++) {
+		if (o + 4 > size)
+			return (-1);
 		unsigned char c = (unsigned char)*s;
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -365,26 +388,33 @@ uri_escape(const char *s, char *out, size_t size)
 		}
 	}
 	out[o] = '\0';
+	return (0);
 }
 
 static int
 build_mongodb_uri(struct weir_config *cfg, const struct raw *raw, char *err,
     size_t len)
 {
-	char	user[WEIR_NAME_MAX * 3], pass[WEIR_NAME_MAX * 3], auth[1600];
-	char	rs[WEIR_NAME_MAX + 16] = "";
+	char	user[WEIR_NAME_MAX * 3 + 1], pass[WEIR_NAME_MAX * 3 + 1];
+	char	auth[sizeof(user) + sizeof(pass) + 2];
+	char	rs[sizeof(user) + 16] = "";
 
 	auth[0] = '\0';
 	if (raw->value[O_MONGO_USER] != NULL) {
 		if (raw->value[O_MONGO_PASSWORD] == NULL)
 			return (fail(err, len, "MONGODB_PASSWORD: required with "
 			    "MONGODB_USERNAME (or set MONGODB_PASSWORD_FILE)"));
-		uri_escape(raw->value[O_MONGO_USER], user, sizeof(user));
-		uri_escape(raw->value[O_MONGO_PASSWORD], pass, sizeof(pass));
+		if (uri_escape(raw->value[O_MONGO_USER], user, sizeof(user)) ||
+		    uri_escape(raw->value[O_MONGO_PASSWORD], pass, sizeof(pass)))
+			return (fail(err, len, "MONGODB_PASSWORD: user or "
+			    "password too long"));
 		snprintf(auth, sizeof(auth), "%s:%s@", user, pass);
 	}
-	if (raw->value[O_MONGO_RS] != NULL)
-		snprintf(rs, sizeof(rs), "&replicaSet=%s", raw->value[O_MONGO_RS]);
+	if (raw->value[O_MONGO_RS] != NULL) {
+		if (uri_escape(raw->value[O_MONGO_RS], user, sizeof(user)))
+			return (fail(err, len, "MONGODB_REPLICA_SET: too long"));
+		snprintf(rs, sizeof(rs), "&replicaSet=%s", user);
+	}
 	if ((size_t)snprintf(cfg->mongodb_uri, sizeof(cfg->mongodb_uri),
 	    "mongodb://%s%s/?authSource=admin%s", auth,
 	    raw->value[O_MONGO_HOST], rs) >= sizeof(cfg->mongodb_uri))
@@ -546,17 +576,42 @@ weir_role_name(enum weir_role role)
 	return (names[role]);
 }
 
+/* Masks the userinfo password and every query parameter whose name
+ * contains "password" (e.g. tlsCertificateKeyFilePassword). */
 void
 weir_config_redact_uri(const char *uri, char *out, size_t len)
 {
+	size_t		o;
 	const char	*scheme = strstr(uri, "://");
-	const char	*at, *colon;
+	const char	*host, *end, *at, *colon, *q, *key, *eq;
+	size_t		klen;
 
 	snprintf(out, len, "%s", uri);
-	if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL)
+	if (scheme == NULL)
 		return;
-	colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-	if (colon == NULL)
-		return;
-	snprintf(out, len, "%.*s:***%s", (int)(colon - uri), uri, at);
+	host = scheme + 3;
+	end = host + strcspn(host, "/?");
+	at = memchr(host, '@', (size_t)(end - host));
+	colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+	if (colon != NULL)
+		o = (size_t)snprintf(out, len, "%.*s:***%.*s",
+		    (int)(colon - uri), uri, (int)(end - at), at);
+	else
+		o = (size_t)snprintf(out, len, "%.*s", (int)(end - uri), uri);
+	for (q = end; *q != '\0' && o < len; q = key + klen) {
+		/* q points at a separator ('/', '?' or '&') or a key. */
+		key = q + strspn(q, "/?&");
+		o += (size_t)snprintf(out + o, len - o, "%.*s",
+		    (int)(key - q), q);
+		klen = strcspn(key, "&");
+		eq = memchr(key, '=', klen);
+		if (eq != NULL && strcasestr_n(key, (size_t)(eq - key)))
+			o += (size_t)snprintf(out + o, len - o, "%.*s=***",
+			    (int)(eq - key), key);
+		else if (o < len)
+			o += (size_t)snprintf(out + o, len - o, "%.*s",
+			    (int)klen, key);
+		if (klen == 0 && key[0] == '\0')
+			break;
+	}
 }

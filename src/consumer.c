@@ -281,8 +281,10 @@ flush(struct weir_consumer *c)
 		WEIR_SET(c->ctx->slot->mongodb_connected, 1);
 	}
 	weir_backoff_reset(&c->backoff);
-	if (amqp_basic_ack(c->amqp.conn, 1, c->batch.last_tag, 1) !=
-	    AMQP_STATUS_OK)
+	/* Dead letters were acked one by one; acking one of their tags
+	 * again would make the broker close the channel. */
+	if (c->batch.n > 0 && amqp_basic_ack(c->amqp.conn, 1,
+	    c->batch.last_valid_tag, 1) != AMQP_STATUS_OK)
 		return (-1);
 	observe_batch(c, &res, started);
 	weir_batch_reset(&c->batch);
@@ -323,7 +325,6 @@ on_delivery(struct weir_consumer *c, const amqp_envelope_t *env)
 	if (c->batch.deliveries == 0)
 		c->batch.started_ms = in.received_at_ms;
 	c->batch.deliveries++;
-	c->batch.last_tag = env->delivery_tag;
 	WEIR_INC(weir_metrics->messages_received, 1);
 	r = weir_pipeline_run(&in, &ev, &c->stage_ctx, detail,
 	    c->batch.stage_ns);
@@ -337,6 +338,8 @@ on_delivery(struct weir_consumer *c, const amqp_envelope_t *env)
 	if (rc == -2)
 		return (dead_letter(c, env, WEIR_ERR_STORE_REJECTED,
 		    "event exceeds the BSON document limits"));
+	if (rc == 0)
+		c->batch.last_valid_tag = env->delivery_tag;
 	return (rc);
 }
 

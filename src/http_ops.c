@@ -86,7 +86,7 @@ healthz(struct http_request *req)
 static const struct weir_worker_slot *
 my_slot(void)
 {
-	int	i = worker != NULL ? worker->id - KORE_WORKER_BASE : 0;
+	int	i = worker != NULL ? worker->id - 1 : 0;
 
 	if (i < 0 || i >= WEIR_WORKERS_MAX)
 		i = 0;

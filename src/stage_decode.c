@@ -15,7 +15,8 @@ weir_stage_decode(const struct weir_input *in, struct weir_event *ev,
 		    in->len, ctx->max_message_bytes);
 		return (WEIR_ERR_TOO_LARGE);
 	}
-	ev->root = json_loadb(in->body, in->len, JSON_REJECT_DUPLICATES, &err);
+	ev->root = json_loadb(in->body, in->len,
+	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (ev->root == NULL) {
 		snprintf(detail, WEIR_DETAIL_MAX, "%s at byte %d", err.text,
 		    err.position);

@@ -58,7 +58,7 @@ check_tree(json_t *v, int depth, int max_depth, char *detail)
 	size_t		i;
 	enum weir_reason r;
 
-	if (depth > max_depth) {
+	if ((json_is_object(v) || json_is_array(v)) && depth > max_depth) {
 		snprintf(detail, WEIR_DETAIL_MAX, "nesting deeper than %d",
 		    max_depth);
 		return (WEIR_ERR_TOO_DEEP);
@@ -149,6 +149,6 @@ weir_stage_validate(const struct weir_input *in, struct weir_event *ev,
 		return (r);
 	if ((r = check_optional(root, ev, detail)) != WEIR_OK)
 		return (r);
-	/* The top level counts as depth 0, so `data` may nest 32 more. */
-	return (check_tree(root, 0, WEIR_DATA_DEPTH_MAX + 1, detail));
+	/* The top level is container 0, `data` container 1: 32 levels. */
+	return (check_tree(root, 0, WEIR_DATA_DEPTH_MAX, detail));
 }

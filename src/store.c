@@ -144,18 +144,61 @@ index_spec(bson_t *arr, int i, const char *name, const char *k1, int d1,
 	bson_append_document_end(arr, &doc);
 }
 
+/* 1 when every index named in `indexes` already exists. FerretDB 1.24
+ * drops the connection on a createIndexes that changes nothing. */
+static int
+indexes_exist(mongoc_client_t *c, const char *db, const char *coll,
+    const bson_t *indexes)
+{
+	mongoc_collection_t	*col = mongoc_client_get_collection(c, db, coll);
+	mongoc_cursor_t		*cur;
+	const bson_t		*doc;
+	bson_iter_t		it, spec;
+	int			want = 0, have = 0;
+
+	cur = mongoc_collection_find_indexes_with_opts(col, NULL);
+	while (mongoc_cursor_next(cur, &doc)) {
+		if (!bson_iter_init_find(&it, doc, "name") ||
+		    !BSON_ITER_HOLDS_UTF8(&it))
+			continue;
+		const char *name = bson_iter_utf8(&it, NULL);
+		bson_iter_t arr;
+
+		if (!bson_iter_init(&arr, indexes))
+			break;
+		while (bson_iter_next(&arr)) {
+			if (bson_iter_recurse(&arr, &spec) &&
+			    bson_iter_find(&spec, "name") &&
+			    strcmp(bson_iter_utf8(&spec, NULL), name) == 0)
+				have++;
+		}
+	}
+	mongoc_cursor_destroy(cur);
+	mongoc_collection_destroy(col);
+	if (bson_iter_init(&it, indexes)) {
+		while (bson_iter_next(&it))
+			want++;
+	}
+	return (have >= want);
+}
+
 static int
 create_indexes(mongoc_client_t *c, const char *db, const char *coll,
     const bson_t *indexes, char *err, size_t len)
 {
 	bson_t		cmd = BSON_INITIALIZER;
 	bson_error_t	berr;
-	mongoc_database_t *d = mongoc_client_get_database(c, db);
+	mongoc_database_t *d;
 	int		ok;
 
+	if (indexes_exist(c, db, coll, indexes)) {
+		bson_destroy(&cmd);
+		return (0);
+	}
+	d = mongoc_client_get_database(c, db);
 	BSON_APPEND_UTF8(&cmd, "createIndexes", coll);
 	BSON_APPEND_ARRAY(&cmd, "indexes", indexes);
-	ok = mongoc_database_write_command_with_opts(d, &cmd, NULL, NULL, &berr);
+	ok = mongoc_database_command_simple(d, &cmd, NULL, NULL, &berr);
 	if (!ok)
 		snprintf(err, len, "createIndexes %s: %s", coll, berr.message);
 	bson_destroy(&cmd);

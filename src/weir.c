@@ -168,7 +168,8 @@ listen_http(void)
 void
 kore_parent_configure(int argc, char **argv)
 {
-	char	redacted[WEIR_URI_MAX], port[8];
+	static char	pidfile[64];
+	char		redacted[WEIR_URI_MAX], port[8];
 
 	load_config(argc, argv);
 	split_output();
@@ -177,6 +178,10 @@ kore_parent_configure(int argc, char **argv)
 	skip_chroot = 1;
 	skip_runas = 1;
 	worker_count = (u_int8_t)weir_cfg.workers;
+	/* Kore writes kore.pid into the working directory by default, which
+	 * is read-only in our containers; keep it in /tmp, unique per run. */
+	snprintf(pidfile, sizeof(pidfile), "/tmp/weir-%d.pid", (int)getpid());
+	kore_pidfile = pidfile;
 	mongoc_init();
 	if (weir_metrics_init() == -1) {
 		fprintf(stderr, "weir: cannot map the metrics block\n");
@@ -226,7 +231,8 @@ void
 kore_worker_configure(void)
 {
 	char	err[512];
-	int	idx = worker->id - KORE_WORKER_BASE;
+	/* Kore 4.1 numbers its HTTP workers from 1. */
+	int	idx = worker->id - 1;
 
 	if (idx < 0 || idx >= WEIR_WORKERS_MAX)
 		fatal("worker id %d out of range", worker->id);

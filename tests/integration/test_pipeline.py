@@ -1,0 +1,208 @@
+"""The processing contract end to end: what is stored, what is
+dead-lettered, how ids are derived, idempotent redelivery, aggregates."""
+import collections
+import datetime
+import hashlib
+import json
+
+import pika
+
+from checks import to_ms, wait_until
+from eventgen import (event_msgs, invalid_msgs, make_events, make_invalid)
+from publisher import Msg
+
+WEIR_FIELDS = ("_id", "id", "source", "type", "ts", "value", "data",
+               "received_at", "processed_at", "processor")
+
+
+def check_stored_event(ev, doc):
+    """A stored doc against the event that was published."""
+    where = f"event {ev.id}"
+    assert doc["source"] == ev.doc["source"], where
+    assert doc["type"] == ev.doc["type"], where
+    assert isinstance(doc["ts"], datetime.datetime), f"{where}: ts is not a date"
+    assert to_ms(doc["ts"]) == ev.ts_ms, (
+        f"{where}: ts {doc['ts']} != {ev.ts_ms} ms (published {ev.doc['ts']!r})")
+    if ev.value is None:
+        assert doc.get("value") is None, f"{where}: value appeared"
+    else:
+        assert isinstance(doc.get("value"), float), (
+            f"{where}: value {doc.get('value')!r} is not stored as a double")
+        assert doc["value"] == ev.value, where
+    if "data" in ev.doc:
+        assert doc.get("data") == ev.doc["data"], f"{where}: data differs"
+    for k, v in ev.doc.items():
+        if k not in WEIR_FIELDS:
+            assert doc.get(k) == v, f"{where}: extra field {k!r} not kept"
+    for k in ("received_at", "processed_at"):
+        assert isinstance(doc.get(k), datetime.datetime), f"{where}: no {k}"
+    assert isinstance(doc.get("processor"), str) and doc["processor"], \
+        f"{where}: no processor"
+    assert doc["received_at"] <= doc["processed_at"], where
+
+
+def test_pipeline_valid_invalid(world):
+    n, m = 500, 50
+    weir = world.weir()
+    events = make_events(n, world.prefix, seed=11)
+    bads = make_invalid(m, world.prefix)
+    reasons = {b.reason for b in bads}
+    assert len(reasons) >= 8
+
+    # Interleave invalid messages among valid ones.
+    msgs = event_msgs(events)
+    for i, b in enumerate(invalid_msgs(bads)):
+        msgs.insert(i * (n // m) + i, b)
+    world.publish_sync(msgs)
+
+    dead = world.get_all(world.dead_queue, expect=m, timeout=30)
+    world.wait_drained(n, timeout=60)
+
+    # Exactly the valid events, stored in the expected form.
+    world.assert_exactly([e.id for e in events])
+    docs = {d["_id"]: d for d in world.db.events.find({})}
+    for ev in events:
+        check_stored_event(ev, docs[ev.id])
+
+    # Exactly the invalid messages dead-lettered, each with its reason.
+    by_body = {b.body: b for b in bads}
+    seen = collections.Counter()
+    problems = []
+    for props, body in dead:
+        b = by_body.get(body)
+        if b is None:
+            problems.append(f"unexpected dead letter (or body changed): "
+                            f"{body[:120]!r}")
+            continue
+        seen[body] += 1
+        h = props.headers or {}
+        if h.get("x-weir-error") != b.reason:
+            problems.append(f"{b.name}: x-weir-error {h.get('x-weir-error')!r},"
+                            f" expected {b.reason!r}")
+        detail = h.get("x-weir-detail")
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        if not isinstance(detail, str) or not detail.strip():
+            problems.append(f"{b.name}: x-weir-detail missing or empty: "
+                            f"{detail!r}")
+        if props.message_id != b.message_id:
+            problems.append(f"{b.name}: message_id {props.message_id!r}, "
+                            f"expected {b.message_id!r}")
+        if props.content_type != "application/json":
+            problems.append(f"{b.name}: content_type {props.content_type!r}")
+        for k, v in b.headers.items():
+            got = h.get(k)
+            if isinstance(got, bytes):
+                got = got.decode()
+            if got != v:
+                problems.append(f"{b.name}: header {k} is {got!r}, expected {v!r}")
+    for body, b in by_body.items():
+        if seen[body] != 1:
+            problems.append(f"{b.name} (n={b.headers['x-test-n']}): "
+                            f"dead-lettered {seen[body]} times, expected once")
+    assert not problems, f"{len(problems)} dead-letter problems:\n  " + \
+        "\n  ".join(problems[:40])
+    assert len(dead) == m
+
+    # Metrics agree.
+    mt = weir.metrics()
+
+    def val(name, **labels):
+        want = set(labels.items())
+        return sum(v for (k, ls), v in mt.items()
+                   if k == name and want <= set(ls))
+    assert val("weir_events_stored_total") == n
+    assert val("weir_messages_received_total") == n + m
+    assert val("weir_dead_letters_total") == m
+    for reason, count in collections.Counter(b.reason for b in bads).items():
+        assert val("weir_dead_letters_total", reason=reason) == count, reason
+
+    world.wait_aggregates()
+
+
+def test_redelivery_idempotent(world):
+    n, doubled = 300, 20
+    weir = world.weir()
+    events = make_events(n, world.prefix, seed=22)
+    msgs = event_msgs(events)
+    # Some messages twice in a row: duplicates inside one batch.
+    for i in range(doubled):
+        msgs.insert(10 * i + 5, msgs[10 * i + 4])
+    assert len(msgs) == n + doubled
+
+    world.publish_sync(msgs)
+    world.wait_drained(n, timeout=60)
+    world.assert_exactly([e.id for e in events])
+    wait_until(lambda: weir.metric("weir_duplicates_skipped_total") == doubled,
+               10, f"weir_duplicates_skipped_total == {doubled}")
+    before = world.wait_aggregates()
+    stored_before = weir.metric("weir_events_stored_total")
+    assert stored_before == n
+
+    # Everything again.
+    world.publish_sync(msgs)
+    wait_until(lambda: weir.metric("weir_duplicates_skipped_total") ==
+               doubled + len(msgs), 30,
+               f"weir_duplicates_skipped_total == {doubled + len(msgs)} "
+               f"(got {weir.metric('weir_duplicates_skipped_total')})")
+    world.wait_drained(n, timeout=30)
+    world.assert_exactly([e.id for e in events])
+    assert weir.metric("weir_events_stored_total") == n
+    assert world.ready_count(world.dead_queue) == 0
+    after = world.wait_aggregates()
+
+    def data(snap):
+        return {k: {f: v for f, v in row.items()
+                    if f not in ("dirty_seq", "clean_seq")}
+                for k, row in snap.items()}
+    assert data(after) == data(before), "aggregates changed on redelivery"
+
+
+def test_id_derivation(world):
+    world.weir()
+    p = world.prefix
+    ts = 1_700_000_000_000
+
+    def body(extra=None, spaced=False):
+        d = {"source": "sensor-id", "type": "temperature", "ts": ts,
+             "value": 1.0, "tag": p}
+        d.update(extra or {})
+        return json.dumps(d, separators=(", ", ": ") if spaced else (",", ":")
+                          ).encode()
+
+    def props(mid=None):
+        return pika.BasicProperties(delivery_mode=2, message_id=mid)
+
+    b_explicit = body({"id": p + "explicit"})
+    b_mid = body({"n": 1})
+    b_sha = body({"n": 2})
+    b_sha_spaced = body({"n": 2}, spaced=True)
+    b_bad_mid = body({"n": 3})
+    b_id_only = body({"id": p + "only"})
+    cases = [
+        ("id field beats message_id", Msg(b_explicit, "k", props(p + "mid-A")),
+         p + "explicit"),
+        ("message_id when no id field", Msg(b_mid, "k", props(p + "mid-B")),
+         p + "mid-B"),
+        ("sha256 of body when neither", Msg(b_sha, "k", props()),
+         hashlib.sha256(b_sha).hexdigest()),
+        ("the same body again: same id", Msg(b_sha, "k", props()),
+         hashlib.sha256(b_sha).hexdigest()),
+        ("sha256 is of the bytes, not of the JSON value",
+         Msg(b_sha_spaced, "k", props()),
+         hashlib.sha256(b_sha_spaced).hexdigest()),
+        ("message_id not 1..128 printable ASCII: sha256 of body",
+         Msg(b_bad_mid, "k", props("m" * 200)),
+         hashlib.sha256(b_bad_mid).hexdigest()),
+        ("id field without message_id", Msg(b_id_only, "k", props()),
+         p + "only"),
+    ]
+    world.publish_sync([c[1] for c in cases])
+    expected = {c[2] for c in cases}
+    world.wait_drained(len(expected), timeout=30)
+    got = set(world.event_ids())
+    wrong = [f"{name}: expected _id {want!r}" for name, _, want in cases
+             if want not in got]
+    assert not wrong, "\n".join(wrong) + f"\nstored _ids: {sorted(got)}"
+    assert got == expected
+    assert world.ready_count(world.dead_queue) == 0

@@ -1,0 +1,77 @@
+/* test_textbuf.c - the growable render buffer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "textbuf.h"
+#include "unit.h"
+
+START_TEST(test_textbuf_append_printf)
+{
+	struct weir_textbuf	b = { 0 };
+
+	weir_textbuf_append(&b, "abc", 3);
+	weir_textbuf_printf(&b, "-%d-%s", 42, "x");
+	weir_textbuf_append(&b, "zzz", 1);
+	ck_assert_uint_eq(b.len, 9);
+	ck_assert_str_eq(b.data, "abc-42-xz");
+	ck_assert_int_eq(b.oom, 0);
+	weir_textbuf_free(&b);
+	ck_assert_ptr_null(b.data);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_uint_eq(b.cap, 0);
+}
+END_TEST
+
+START_TEST(test_textbuf_grows)
+{
+	struct weir_textbuf	b = { 0 };
+	char			*big = unit_repeat("0123456789", 500);
+
+	for (int i = 0; i < 3; i++)
+		weir_textbuf_append(&b, big, 5000);
+	weir_textbuf_printf(&b, "%s|", big);
+	ck_assert_uint_eq(b.len, 20001);
+	ck_assert_uint_gt(b.cap, b.len);
+	ck_assert_int_eq(memcmp(b.data + 15000, big, 5000), 0);
+	ck_assert_int_eq(b.data[20000], '|');
+	ck_assert_int_eq(b.data[20001], '\0');
+	ck_assert_int_eq(b.oom, 0);
+	weir_textbuf_free(&b);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_textbuf_reset_reuses)
+{
+	struct weir_textbuf	b = { 0 };
+	char			*p;
+	size_t			cap;
+
+	weir_textbuf_reset(&b);	/* on an empty buffer */
+	ck_assert_uint_eq(b.len, 0);
+	weir_textbuf_printf(&b, "%0500d", 7);
+	p = b.data;
+	cap = b.cap;
+	weir_textbuf_reset(&b);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_str_eq(b.data, "");
+	weir_textbuf_printf(&b, "%s", "again");
+	ck_assert_ptr_eq(b.data, p);
+	ck_assert_uint_eq(b.cap, cap);
+	ck_assert_str_eq(b.data, "again");
+	weir_textbuf_free(&b);
+}
+END_TEST
+
+Suite *
+textbuf_suite(void)
+{
+	Suite	*s = suite_create("textbuf");
+	TCase	*tc = tcase_create("buffer");
+
+	tcase_add_test(tc, test_textbuf_append_printf);
+	tcase_add_test(tc, test_textbuf_grows);
+	tcase_add_test(tc, test_textbuf_reset_reuses);
+	suite_add_tcase(s, tc);
+	return (s);
+}
