@@ -10,7 +10,7 @@
 #include "amqp_conn.h"
 
 #define CONNECT_TIMEOUT_S	5
-#define RPC_TIMEOUT_S		10
+#define RPC_TIMEOUT_S		3
 #define CA_BUNDLE		"/etc/ssl/certs/ca-certificates.crt"
 
 int

@@ -1,0 +1,218 @@
+/* bench/lib/sink.c - the MongoDB sink ceiling for bench/e2e: unordered
+ * insert_many batches of weir-shaped event documents into a fresh database. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mongoc/mongoc.h>
+
+static const char *usage_text =
+"usage: sink --uri URI --database DB [-n N] [--batch B] [--size BYTES]\n"
+"\n"
+"Creates weir's three `events` indexes in DB (which should be new), builds N\n"
+"documents shaped like the ones weir stores (_id string, source, type,\n"
+"ts date, value double, data subdocument padded so the JSON event would be\n"
+"--size bytes, received_at, processed_at, processor), then inserts them\n"
+"with unordered insert_many batches of B (default 500) and the write\n"
+"concern weir uses (majority when the server reports a replica set, else 1).\n"
+"Only the inserts are timed. Prints key=value lines: inserted, seconds, rate.\n";
+
+static double
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+}
+
+static void
+die(const char *what, const bson_error_t *e)
+{
+	fprintf(stderr, "sink: %s: %s\n", what, e != NULL ? e->message : "");
+	exit(1);
+}
+
+static void
+index_spec(bson_t *arr, const char *idx, const char *name, const char *k1,
+    int d1, const char *k2, int d2, const char *k3, int d3)
+{
+	bson_t	doc, key;
+
+	bson_append_document_begin(arr, idx, -1, &doc);
+	bson_append_document_begin(&doc, "key", 3, &key);
+	BSON_APPEND_INT32(&key, k1, d1);
+	if (k2 != NULL)
+		BSON_APPEND_INT32(&key, k2, d2);
+	if (k3 != NULL)
+		BSON_APPEND_INT32(&key, k3, d3);
+	bson_append_document_end(&doc, &key);
+	BSON_APPEND_UTF8(&doc, "name", name);
+	bson_append_document_end(arr, &doc);
+}
+
+static void
+create_indexes(mongoc_client_t *c, const char *db)
+{
+	bson_t		cmd = BSON_INITIALIZER, arr;
+	bson_error_t	err;
+
+	BSON_APPEND_UTF8(&cmd, "createIndexes", "events");
+	bson_append_array_begin(&cmd, "indexes", 7, &arr);
+	index_spec(&arr, "0", "source_type_ts", "source", 1, "type", 1, "ts",
+	    -1);
+	index_spec(&arr, "1", "type_ts", "type", 1, "ts", -1, NULL, 0);
+	index_spec(&arr, "2", "ts", "ts", -1, "_id", -1, NULL, 0);
+	bson_append_array_end(&cmd, &arr);
+	if (!mongoc_client_command_simple(c, db, &cmd, NULL, NULL, &err))
+		die("createIndexes", &err);
+	bson_destroy(&cmd);
+}
+
+static int
+is_replica_set(mongoc_client_t *c)
+{
+	bson_t		cmd = BSON_INITIALIZER, reply;
+	bson_error_t	err;
+	int		rs;
+
+	BSON_APPEND_INT32(&cmd, "hello", 1);
+	if (!mongoc_client_command_simple(c, "admin", &cmd, NULL, &reply, &err))
+		die("hello", &err);
+	rs = bson_has_field(&reply, "setName");
+	bson_destroy(&reply);
+	bson_destroy(&cmd);
+	return (rs);
+}
+
+static bson_t *
+make_doc(long i, int size, const char *pad, int64_t now, const char *host)
+{
+	bson_t	*d = bson_new(), data;
+	char	 id[64], src[32], head[256];
+	int	 pad_len;
+
+	snprintf(id, sizeof(id), "sink-%ld-%ld", (long)getpid(), i);
+	snprintf(src, sizeof(src), "sensor-%ld", i % 10);
+	/* The JSON event publish.c would send for it: the same padding. */
+	pad_len = size - 3 - snprintf(head, sizeof(head), "{\"id\":\"%s\","
+	    "\"source\":\"%s\",\"type\":\"temperature\",\"ts\":%lld,"
+	    "\"value\":%.2f,\"data\":{\"unit\":\"celsius\",\"seq\":%ld,"
+	    "\"pad\":\"", id, src, (long long)now,
+	    20.0 + (double)(i % 1000) / 100.0, i);
+	if (pad_len < 0)
+		pad_len = 0;
+	BSON_APPEND_UTF8(d, "_id", id);
+	BSON_APPEND_UTF8(d, "source", src);
+	BSON_APPEND_UTF8(d, "type", "temperature");
+	BSON_APPEND_DATE_TIME(d, "ts", now);
+	BSON_APPEND_DOUBLE(d, "value", 20.0 + (double)(i % 1000) / 100.0);
+	BSON_APPEND_DOCUMENT_BEGIN(d, "data", &data);
+	BSON_APPEND_UTF8(&data, "unit", "celsius");
+	BSON_APPEND_INT32(&data, "seq", (int32_t)i);
+	bson_append_utf8(&data, "pad", 3, pad, pad_len);
+	bson_append_document_end(d, &data);
+	BSON_APPEND_DATE_TIME(d, "received_at", now);
+	BSON_APPEND_DATE_TIME(d, "processed_at", now);
+	BSON_APPEND_UTF8(d, "processor", host);
+	return (d);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct option	 longopts[] = {
+		{ "uri", required_argument, NULL, 'u' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "size", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char		*uri_s = NULL, *db = NULL;
+	long			 n = 1000, batch = 500, inserted = 0;
+	int			 size = 256, ch;
+	char			 host[256], pad[65536];
+	mongoc_client_t		*c;
+	mongoc_collection_t	*coll;
+	mongoc_write_concern_t	*wc;
+	bson_t			 opts = BSON_INITIALIZER, reply;
+	bson_t			**docs;
+	bson_error_t		 err;
+	double			 t0, t1;
+	int64_t			 now;
+
+	while ((ch = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'u': uri_s = optarg; break;
+		case 'd': db = optarg; break;
+		case 'b': batch = atol(optarg); break;
+		case 's': size = atoi(optarg); break;
+		case 'n': n = atol(optarg); break;
+		case 'h': fputs(usage_text, stdout); return (0);
+		default: fputs(usage_text, stderr); return (2);
+		}
+	}
+	if (uri_s == NULL || db == NULL || n < 1 || batch < 1 || size < 64 ||
+	    size > 65000) {
+		fputs(usage_text, stderr);
+		return (2);
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	memset(pad, 'x', sizeof(pad));
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "bench");
+
+	mongoc_init();
+	if ((c = mongoc_client_new(uri_s)) == NULL)
+		die("bad --uri", NULL);
+	mongoc_client_set_error_api(c, MONGOC_ERROR_API_VERSION_2);
+	mongoc_client_set_appname(c, "weir-bench-sink");
+	wc = mongoc_write_concern_new();
+	mongoc_write_concern_set_w(wc, is_replica_set(c) ?
+	    MONGOC_WRITE_CONCERN_W_MAJORITY : 1);
+	mongoc_write_concern_set_wtimeout_int64(wc, 10000);
+	BSON_APPEND_BOOL(&opts, "ordered", false);
+	mongoc_write_concern_append(wc, &opts);
+	create_indexes(c, db);
+	coll = mongoc_client_get_collection(c, db, "events");
+
+	if ((docs = calloc((size_t)n, sizeof(*docs))) == NULL)
+		die("out of memory", NULL);
+	now = (int64_t)now_ms();
+	for (long i = 0; i < n; i++)
+		docs[i] = make_doc(i, size, pad, now + i, host);
+
+	t0 = now_ms();
+	for (long i = 0; i < n; i += batch) {
+		size_t k = (size_t)(n - i < batch ? n - i : batch);
+
+		if (!mongoc_collection_insert_many(coll,
+		    (const bson_t **)(docs + i), k, &opts, &reply, &err)) {
+			char *s = bson_as_canonical_extended_json(&reply, NULL);
+			fprintf(stderr, "sink: reply %.400s\n", s);
+			bson_free(s);
+			die("insert_many", &err);
+		}
+		bson_destroy(&reply);
+		inserted += (long)k;
+	}
+	t1 = now_ms();
+	printf("inserted=%ld\nstart_ms=%.3f\nend_ms=%.3f\nseconds=%.3f\n"
+	    "rate=%.0f\nwrite_concern=%s\n", inserted, t0, t1,
+	    (t1 - t0) / 1e3, (double)inserted / ((t1 - t0) / 1e3),
+	    mongoc_write_concern_get_wmajority(wc) ? "majority" : "1");
+
+	for (long i = 0; i < n; i++)
+		bson_destroy(docs[i]);
+	free(docs);
+	bson_destroy(&opts);
+	mongoc_write_concern_destroy(wc);
+	mongoc_collection_destroy(coll);
+	mongoc_client_destroy(c);
+	mongoc_cleanup();
+	return (0);
+}
