@@ -1,6 +1,7 @@
 /* aggregator.c - recomputes dirty 1-minute windows from stored events.
  * Recomputing (not incrementing) is what keeps aggregates exact after crashes. */
 #include <stdio.h>
+#include <time.h>
 
 #include "backoff.h"
 #include "log.h"
@@ -27,7 +28,17 @@ pass(struct weir_worker_ctx *ctx, mongoc_client_t *c, int *failing)
 		*failing = 0;
 		WEIR_INC(weir_metrics->windows_recomputed, (uint64_t)done);
 		WEIR_SET(ctx->slot->dirty_windows, remaining);
-	} while (done == WINDOWS_PER_PASS && !atomic_load(&ctx->stop));
+	} while (remaining == 0 && done == WINDOWS_PER_PASS &&
+	    !atomic_load(&ctx->stop));
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 void *
@@ -38,9 +49,21 @@ weir_aggregator_main(void *arg)
 	char			err[256];
 	int			failing = 0;
 
-	while (!weir_ctx_sleep(ctx, (uint32_t)ctx->cfg->aggregate_interval_ms)) {
+	uint64_t		took = 0, t0;
+	uint32_t		wait;
+
+	/* Rebuilding reads events; pacing at twice the last pass keeps it
+	 * to a third of the store's time however large windows grow. */
+	for (;;) {
+		wait = (uint32_t)ctx->cfg->aggregate_interval_ms;
+		if (took * 2 > wait)
+			wait = took * 2 > 30000 ? 30000 : (uint32_t)(took * 2);
+		if (weir_ctx_sleep(ctx, wait))
+			break;
+		t0 = mono_ms();
 		if (weir_store_setup(ctx->store, c, err, sizeof(err)) == 0)
 			pass(ctx, c, &failing);
+		took = mono_ms() - t0;
 	}
 	weir_store_release(ctx->store, c);
 	return (NULL);

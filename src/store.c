@@ -12,6 +12,9 @@
 
 #define WTIMEOUT_MS		10000
 #define RECOMPUTE_BATCH		10000
+/* FerretDB 1.24 hangs on one update command of 100+ statements that
+ * match existing documents (one pooled SQLite connection each). */
+#define MARKS_PER_BULK		50
 
 struct weir_store {
 	mongoc_client_pool_t	*pool;
@@ -51,7 +54,8 @@ weir_store_open(const struct weir_config *cfg, char *err, size_t len)
 	/* Fail fast: threads retry with backoff, HTTP must not hang. */
 	set_default_int(s->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 2000);
 	set_default_int(s->uri, MONGOC_URI_CONNECTTIMEOUTMS, 2000);
-	set_default_int(s->uri, MONGOC_URI_SOCKETTIMEOUTMS, 20000);
+	/* Bounds every blocking call, so SIGTERM drains in time. */
+	set_default_int(s->uri, MONGOC_URI_SOCKETTIMEOUTMS, 5000);
 	set_default_int(s->uri, MONGOC_URI_HEARTBEATFREQUENCYMS, 2000);
 	if (!mongoc_uri_has_option(s->uri, MONGOC_URI_APPNAME))
 		mongoc_uri_set_appname(s->uri, "weir");
@@ -409,16 +413,21 @@ weir_store_mark_windows(struct weir_store *s, mongoc_client_t *c,
 	/* Two processors may upsert the same new window at once; the loser
 	 * gets E11000 and the second attempt finds the document. */
 	for (int attempt = 0; attempt < 2; attempt++) {
+		ok = 1;
 		bson_reinit(&opts);
 		BSON_APPEND_BOOL(&opts, "ordered", false);
 		mongoc_write_concern_append(s->wc, &opts);
-		bulk = mongoc_collection_create_bulk_operation_with_opts(coll,
-		    &opts);
-		for (size_t i = 0; i < n; i++)
-			append_mark(bulk, &w[i]);
-		ok = mongoc_bulk_operation_execute(bulk, &reply, &berr) != 0;
-		bson_destroy(&reply);
-		mongoc_bulk_operation_destroy(bulk);
+		for (size_t from = 0; ok && from < n; from += MARKS_PER_BULK) {
+			bulk = mongoc_collection_create_bulk_operation_with_opts(
+			    coll, &opts);
+			for (size_t i = from; i < n && i < from + MARKS_PER_BULK;
+			    i++)
+				append_mark(bulk, &w[i]);
+			ok = mongoc_bulk_operation_execute(bulk, &reply,
+			    &berr) != 0;
+			bson_destroy(&reply);
+			mongoc_bulk_operation_destroy(bulk);
+		}
 		if (ok)
 			break;
 		snprintf(err, len, "mark windows: %s", berr.message);
@@ -466,42 +475,88 @@ read_dirty(const bson_t *doc, struct dirty_window *w)
 }
 
 static int
-compute_window(struct weir_store *s, mongoc_client_t *c,
-    const struct dirty_window *w, struct weir_agg *agg)
+cmp_window(const void *a, const void *b)
+{
+	return (strcmp(((const struct dirty_window *)a)->id,
+	    ((const struct dirty_window *)b)->id));
+}
+
+/* Adds one stored event to its window, if that window is being rebuilt. */
+static void
+fold_event(const bson_t *doc, struct dirty_window *list, int n,
+    struct weir_agg *aggs)
+{
+	struct dirty_window	key, *hit;
+	bson_iter_t		it;
+	const char		*source = NULL, *type = NULL;
+	uint32_t		slen = 0, tlen = 0;
+	int64_t			ts = 0;
+	int			has_value = 0;
+	double			value = 0;
+
+	if (!bson_iter_init(&it, doc))
+		return;
+	while (bson_iter_next(&it)) {
+		const char *k = bson_iter_key(&it);
+
+		if (strcmp(k, "source") == 0 && BSON_ITER_HOLDS_UTF8(&it))
+			source = bson_iter_utf8(&it, &slen);
+		else if (strcmp(k, "type") == 0 && BSON_ITER_HOLDS_UTF8(&it))
+			type = bson_iter_utf8(&it, &tlen);
+		else if (strcmp(k, "ts") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it))
+			ts = bson_iter_date_time(&it);
+		else if (strcmp(k, "value") == 0 && BSON_ITER_HOLDS_NUMBER(&it)) {
+			has_value = 1;
+			value = bson_iter_as_double(&it);
+		}
+	}
+	if (source == NULL || type == NULL)
+		return;
+	weir_window_id(key.id, sizeof(key.id), weir_window_start(ts,
+	    WEIR_WINDOW_MS), source, slen, type, tlen);
+	hit = bsearch(&key, list, (size_t)n, sizeof(*list), cmp_window);
+	if (hit != NULL)
+		weir_agg_add(&aggs[hit - list], ts, has_value, value);
+}
+
+/* One scan over the time span of all dirty windows: FerretDB answers a
+ * range query by scanning, so one query per window would cost n scans. */
+static int
+compute_windows(struct weir_store *s, mongoc_client_t *c,
+    struct dirty_window *list, int n, struct weir_agg *aggs)
 {
 	mongoc_collection_t	*coll;
 	mongoc_cursor_t		*cur;
 	const bson_t		*doc;
 	bson_t			filter = BSON_INITIALIZER, opts = BSON_INITIALIZER,
 				range, proj;
-	bson_iter_t		it;
 	bson_error_t		berr;
-	int64_t			ts;
+	int64_t			lo = INT64_MAX, hi = INT64_MIN;
 	int			ok;
 
-	BSON_APPEND_UTF8(&filter, "source", w->source);
-	BSON_APPEND_UTF8(&filter, "type", w->type);
+	for (int i = 0; i < n; i++) {
+		weir_agg_init(&aggs[i]);
+		if (list[i].start_ms < lo)
+			lo = list[i].start_ms;
+		if (list[i].start_ms > hi)
+			hi = list[i].start_ms;
+	}
 	bson_append_document_begin(&filter, "ts", 2, &range);
-	BSON_APPEND_DATE_TIME(&range, "$gte", w->start_ms);
-	BSON_APPEND_DATE_TIME(&range, "$lt", w->start_ms + WEIR_WINDOW_MS);
+	BSON_APPEND_DATE_TIME(&range, "$gte", lo);
+	BSON_APPEND_DATE_TIME(&range, "$lt", hi + WEIR_WINDOW_MS);
 	bson_append_document_end(&filter, &range);
 	bson_append_document_begin(&opts, "projection", 10, &proj);
+	BSON_APPEND_INT32(&proj, "_id", 0);
+	BSON_APPEND_INT32(&proj, "source", 1);
+	BSON_APPEND_INT32(&proj, "type", 1);
 	BSON_APPEND_INT32(&proj, "ts", 1);
 	BSON_APPEND_INT32(&proj, "value", 1);
 	bson_append_document_end(&opts, &proj);
 	BSON_APPEND_INT32(&opts, "batchSize", RECOMPUTE_BATCH);
 	coll = mongoc_client_get_collection(c, s->db, "events");
 	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
-	weir_agg_init(agg);
-	while (mongoc_cursor_next(cur, &doc)) {
-		ts = bson_iter_init_find(&it, doc, "ts") &&
-		    BSON_ITER_HOLDS_DATE_TIME(&it) ? bson_iter_date_time(&it) : 0;
-		if (bson_iter_init_find(&it, doc, "value") &&
-		    BSON_ITER_HOLDS_NUMBER(&it))
-			weir_agg_add(agg, ts, 1, bson_iter_as_double(&it));
-		else
-			weir_agg_add(agg, ts, 0, 0);
-	}
+	while (mongoc_cursor_next(cur, &doc))
+		fold_event(doc, list, n, aggs);
 	ok = !mongoc_cursor_error(cur, &berr);
 	mongoc_cursor_destroy(cur);
 	mongoc_collection_destroy(coll);
@@ -511,7 +566,8 @@ compute_window(struct weir_store *s, mongoc_client_t *c,
 }
 
 /* Writes the result only if no batch marked the window since we read it;
- * otherwise it stays dirty and the next pass recomputes it. */
+ * otherwise it stays dirty and the next pass recomputes it. Returns 1
+ * when the window is now clean, 0 when it stays dirty, -1 on error. */
 static int
 write_window(struct weir_store *s, mongoc_client_t *c,
     const struct dirty_window *w, const struct weir_agg *a)
@@ -520,7 +576,8 @@ write_window(struct weir_store *s, mongoc_client_t *c,
 	bson_t			sel = BSON_INITIALIZER, upd = BSON_INITIALIZER,
 				set, reply;
 	bson_error_t		berr;
-	int			ok;
+	bson_iter_t		it;
+	int			ok, matched = 0;
 
 	BSON_APPEND_UTF8(&sel, "_id", w->id);
 	BSON_APPEND_INT64(&sel, "dirty_seq", w->seq);
@@ -545,11 +602,13 @@ write_window(struct weir_store *s, mongoc_client_t *c,
 	bson_append_document_end(&upd, &set);
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
 	ok = mongoc_collection_update_one(coll, &sel, &upd, NULL, &reply, &berr);
+	if (ok && bson_iter_init_find(&it, &reply, "matchedCount"))
+		matched = bson_iter_as_int64(&it) > 0;
 	bson_destroy(&reply);
 	mongoc_collection_destroy(coll);
 	bson_destroy(&sel);
 	bson_destroy(&upd);
-	return (ok ? 0 : -1);
+	return (ok ? matched : -1);
 }
 
 int
@@ -562,11 +621,16 @@ weir_store_recompute_dirty(struct weir_store *s, mongoc_client_t *c,
 	bson_t			filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
 	bson_error_t		berr;
 	struct dirty_window	*list;
-	struct weir_agg		agg;
+	struct weir_agg		*aggs;
 	int			n = 0, done = 0;
 
-	if ((list = calloc((size_t)limit, sizeof(*list))) == NULL)
+	list = calloc((size_t)limit, sizeof(*list));
+	aggs = calloc((size_t)limit, sizeof(*aggs));
+	if (list == NULL || aggs == NULL) {
+		free(list);
+		free(aggs);
 		return (-1);
+	}
 	BSON_APPEND_BOOL(&filter, "dirty", true);
 	BSON_APPEND_INT64(&opts, "limit", limit);
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
@@ -578,21 +642,23 @@ weir_store_recompute_dirty(struct weir_store *s, mongoc_client_t *c,
 	if (mongoc_cursor_error(cur, &berr))
 		n = -1;
 	mongoc_cursor_destroy(cur);
-	for (int i = 0; i < n; i++) {
-		if (compute_window(s, c, &list[i], &agg) == -1 ||
-		    write_window(s, c, &list[i], &agg) == -1) {
+	if (n > 0) {
+		qsort(list, (size_t)n, sizeof(*list), cmp_window);
+		if (compute_windows(s, c, list, n, aggs) == -1)
 			done = -1;
-			break;
-		}
-		done++;
 	}
-	if (done >= 0) {
-		*remaining = mongoc_collection_count_documents(coll, &filter,
-		    NULL, NULL, NULL, &berr);
+	for (int i = 0, rc; done >= 0 && i < n; i++) {
+		if ((rc = write_window(s, c, &list[i], &aggs[i])) == -1)
+			done = -1;
+		else
+			done += rc;
 	}
+	/* Windows marked again meanwhile stay dirty; the next pass sees them. */
+	*remaining = n < 0 || done < 0 ? 0 : n - done;
 	mongoc_collection_destroy(coll);
 	bson_destroy(&filter);
 	bson_destroy(&opts);
 	free(list);
+	free(aggs);
 	return (n < 0 ? -1 : done);
 }

@@ -11,6 +11,7 @@ factory for weir processes (WeirProcess: start/terminate/kill9/logs) and
 helpers for AMQP, MongoDB and aggregate checks.
 """
 import datetime
+import logging
 import math
 import os
 import pathlib
@@ -27,6 +28,9 @@ import requests
 
 from checks import free_port, parse_metrics, to_ms, wait_until
 from publisher import AsyncPublisher, connection_parameters, publish_sync
+
+# pika logs every refused connection at ERROR while the broker restarts.
+logging.getLogger("pika").setLevel(logging.CRITICAL)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 STACK = pathlib.Path(os.environ.get("WEIR_STACK") or REPO / "scripts" / "stack")
@@ -151,14 +155,24 @@ class WeirProcess:
         return True
 
     def cleanup(self):
-        """Stops whatever is left of this process group."""
+        """Stops whatever is left of this process group. Returns a problem
+        (str) when weir broke the SIGTERM contract (exit 0 within 10 s) or
+        left processes behind, else None."""
         if self.proc is None:
-            return
+            return None
+        problem = None
         if self.alive():
-            rc, _ = self.terminate(15)
+            rc, secs = self.terminate(15)
             if rc is None:
                 self.kill9()
-        self._reap_group(5)
+                problem = (f"{self.label} still running 15 s after SIGTERM "
+                           f"(killed)")
+            elif rc != 0 or secs > 10:
+                problem = (f"{self.label} exited with {rc} {secs:.1f} s "
+                           f"after SIGTERM")
+        if not self._reap_group(5):
+            problem = problem or f"{self.label} left processes behind"
+        return problem
 
     # http
     def url(self, path):
@@ -454,6 +468,23 @@ class World:
                     pytrace=False)
             time.sleep(0.3)
 
+    def wait_metric(self, weir, name, expected, timeout=15, **labels):
+        """Waits until weir's metric `name` (summed over the samples whose
+        labels include `labels`) equals `expected`: counters trail the data
+        a little. Fails with the last value seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                v = weir.metric(name, **labels)
+            except Exception as e:  # noqa: BLE001
+                v = repr(e)
+            if v == expected:
+                return
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name}{labels or ''} is {v}, expected "
+                            f"{expected} (waited {timeout}s)", pytrace=False)
+            time.sleep(0.2)
+
     def wait_progress(self, weir, at_least, timeout, interval=0.1):
         """Waits until weir's weir_events_stored_total >= at_least (cheap,
         unlike counting the collection); returns the value seen."""
@@ -500,9 +531,9 @@ class World:
             p.stop()
         for p in self.publishers:
             p.join(5)
-        for p in self.procs:
-            p.cleanup()
-        findings = [f for p in self.procs for f in p.sanitizer_findings()]
+        findings = [f"shutdown: {msg}" for msg in
+                    (p.cleanup() for p in self.procs) if msg]
+        findings += [f for p in self.procs for f in p.sanitizer_findings()]
         try:
             conn = self.amqp()
             ch = conn.channel()
@@ -548,8 +579,9 @@ def world(stack_env, request):
     passed = rep is not None and rep.passed
     findings = w.close(passed)
     if findings:
-        pytest.fail("sanitizer reports in weir's output:\n  " +
-                    "\n  ".join(findings[:20]), pytrace=False)
+        pytest.fail("at teardown (weir must exit 0 within 10 s of SIGTERM; "
+                    "no sanitizer reports):\n  " + "\n  ".join(findings[:20]),
+                    pytrace=False)
 
 
 class Stack:

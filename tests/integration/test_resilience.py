@@ -11,8 +11,10 @@ from eventgen import event_msgs, make_events
 
 
 def bulk_events(world, n, seed):
+    # 5 sources x 2 types x 6 minutes: about 60 windows per batch. (Batches
+    # that touch 100+ windows are test_many_windows_per_batch's business.)
     events = make_events(n, world.prefix, seed=seed, sources=5, types=2,
-                         span_min=10, rich=False)
+                         span_min=6, rich=False)
     return [e.id for e in events], event_msgs(events)
 
 
@@ -146,8 +148,8 @@ def test_sigterm_under_load(world):
     weir2 = world.weir()
     world.wait_drained(n, timeout=180)
     world.assert_exactly(ids)
+    world.wait_aggregates(timeout=30)
     dups = weir2.metric("weir_duplicates_skipped_total")
     assert dups == 0, (
         f"{dups} events stored by the stopped process came back: it stored "
         f"them but did not ack them before exiting")
-    world.wait_aggregates(timeout=30)
