@@ -296,6 +296,7 @@ do_publish(void)
 			;
 	}
 	t1 = now_ms();
+	printf("body_bytes=%zu\n", make_body(body, sizeof(body), opt.n - 1));
 	printf("published=%ld\nnacked=%ld\nstart_ms=%.3f\nend_ms=%.3f\n"
 	    "seconds=%.3f\nrate=%.0f\n", sent, cf.nacks, t0, t1,
 	    (t1 - t0) / 1e3, (double)sent / ((t1 - t0) / 1e3));

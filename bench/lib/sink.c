@@ -11,6 +11,11 @@
 
 static const char *usage_text =
 "usage: sink --uri URI --database DB [-n N] [--batch B] [--size BYTES]\n"
+"       sink --uri URI --database DB --window-query START_MS\n"
+"  --with-marks  after each batch also upsert its windows into `aggregates`\n"
+"                as weir's consumer does (one unordered bulk of update_one\n"
+"                upserts per batch, one per source/type/minute; weir's\n"
+"                three aggregates indexes are created too)\n"
 "\n"
 "Creates weir's three `events` indexes in DB (which should be new), builds N\n"
 "documents shaped like the ones weir stores (_id string, source, type,\n"
@@ -18,7 +23,12 @@ static const char *usage_text =
 "--size bytes, received_at, processed_at, processor), then inserts them\n"
 "with unordered insert_many batches of B (default 500) and the write\n"
 "concern weir uses (majority when the server reports a replica set, else 1).\n"
-"Only the inserts are timed. Prints key=value lines: inserted, seconds, rate.\n";
+"Only the inserts are timed. Prints key=value lines: inserted, seconds,\n"
+"rate, write_concern, docs_ts0 (ts of the first document, epoch ms).\n"
+"\n"
+"--window-query START_MS runs, once, the find weir's aggregator runs per\n"
+"dirty 1-minute window (source, type, ts range; projection ts, value) for\n"
+"sensor-0 from START_MS, and times it: window_query_docs, _seconds.\n";
 
 static double
 now_ms(void)
@@ -55,7 +65,7 @@ index_spec(bson_t *arr, const char *idx, const char *name, const char *k1,
 }
 
 static void
-create_indexes(mongoc_client_t *c, const char *db)
+create_indexes(mongoc_client_t *c, const char *db, int aggregates)
 {
 	bson_t		cmd = BSON_INITIALIZER, arr;
 	bson_error_t	err;
@@ -68,8 +78,86 @@ create_indexes(mongoc_client_t *c, const char *db)
 	index_spec(&arr, "2", "ts", "ts", -1, "_id", -1, NULL, 0);
 	bson_append_array_end(&cmd, &arr);
 	if (!mongoc_client_command_simple(c, db, &cmd, NULL, NULL, &err))
-		die("createIndexes", &err);
+		die("createIndexes events", &err);
 	bson_destroy(&cmd);
+	if (!aggregates)
+		return;
+	bson_init(&cmd);
+	BSON_APPEND_UTF8(&cmd, "createIndexes", "aggregates");
+	bson_append_array_begin(&cmd, "indexes", 7, &arr);
+	index_spec(&arr, "0", "dirty", "dirty", 1, NULL, 0, NULL, 0);
+	index_spec(&arr, "1", "source_type_window", "source", 1, "type", 1,
+	    "window_start", 1);
+	index_spec(&arr, "2", "window", "window_start", 1, NULL, 0, NULL, 0);
+	bson_append_array_end(&cmd, &arr);
+	if (!mongoc_client_command_simple(c, db, &cmd, NULL, NULL, &err))
+		die("createIndexes aggregates", &err);
+	bson_destroy(&cmd);
+}
+
+/* store.c's weir_store_mark_windows for docs[0..k): one upsert per
+ * distinct (source, type, 1-minute window), in one unordered bulk. */
+static void
+mark_windows(mongoc_collection_t *agg, const bson_t *opts,
+    bson_t *const *docs, size_t k)
+{
+	mongoc_bulk_operation_t	*bulk;
+	bson_t			 reply;
+	bson_error_t		 err;
+	char			 ids[64][96];
+	size_t			 nids = 0;
+
+	bulk = mongoc_collection_create_bulk_operation_with_opts(agg, opts);
+	for (size_t i = 0; i < k; i++) {
+		bson_iter_t	 it;
+		const char	*src = "";
+		int64_t		 ts = 0, start;
+		char		 id[96];
+		size_t		 j;
+
+		if (bson_iter_init_find(&it, docs[i], "source"))
+			src = bson_iter_utf8(&it, NULL);
+		if (bson_iter_init_find(&it, docs[i], "ts"))
+			ts = bson_iter_date_time(&it);
+		start = ts - ts % 60000;
+		snprintf(id, sizeof(id), "%lld:%zu:%s:temperature",
+		    (long long)start, strlen(src), src);
+		for (j = 0; j < nids; j++)
+			if (strcmp(ids[j], id) == 0)
+				break;
+		if (j < nids)
+			continue;
+		if (nids < 64)
+			snprintf(ids[nids++], sizeof(ids[0]), "%s", id);
+
+		bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER,
+		    uopts = BSON_INITIALIZER, inc, set, ins;
+		BSON_APPEND_UTF8(&sel, "_id", id);
+		BSON_APPEND_DOCUMENT_BEGIN(&upd, "$inc", &inc);
+		BSON_APPEND_INT64(&inc, "dirty_seq", 1);
+		bson_append_document_end(&upd, &inc);
+		BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+		BSON_APPEND_BOOL(&set, "dirty", true);
+		bson_append_document_end(&upd, &set);
+		BSON_APPEND_DOCUMENT_BEGIN(&upd, "$setOnInsert", &ins);
+		BSON_APPEND_UTF8(&ins, "source", src);
+		BSON_APPEND_UTF8(&ins, "type", "temperature");
+		BSON_APPEND_DATE_TIME(&ins, "window_start", start);
+		BSON_APPEND_DATE_TIME(&ins, "window_end", start + 60000);
+		BSON_APPEND_INT64(&ins, "clean_seq", 0);
+		BSON_APPEND_INT64(&ins, "count", 0);
+		bson_append_document_end(&upd, &ins);
+		BSON_APPEND_BOOL(&uopts, "upsert", true);
+		mongoc_bulk_operation_update_one_with_opts(bulk, &sel, &upd,
+		    &uopts, NULL);
+		bson_destroy(&sel);
+		bson_destroy(&upd);
+		bson_destroy(&uopts);
+	}
+	if (!mongoc_bulk_operation_execute(bulk, &reply, &err))
+		die("window marks", &err);
+	bson_destroy(&reply);
+	mongoc_bulk_operation_destroy(bulk);
 }
 
 static int
@@ -86,6 +174,14 @@ is_replica_set(mongoc_client_t *c)
 	bson_destroy(&reply);
 	bson_destroy(&cmd);
 	return (rs);
+}
+
+static void
+quiet_log(mongoc_log_level_t level, const char *domain, const char *msg,
+    void *data)
+{
+	if (level <= MONGOC_LOG_LEVEL_ERROR)
+		mongoc_log_default_handler(level, domain, msg, data);
 }
 
 static bson_t *
@@ -121,6 +217,44 @@ make_doc(long i, int size, const char *pad, int64_t now, const char *host)
 	return (d);
 }
 
+/* What store.c's compute_window asks for one window; the documents are
+ * counted, as the aggregator would fold them. */
+static void
+window_query(mongoc_collection_t *coll, int64_t start)
+{
+	bson_t			 filter = BSON_INITIALIZER, opts = BSON_INITIALIZER,
+				 range, proj;
+	const bson_t		*doc;
+	mongoc_cursor_t		*cur;
+	bson_error_t		 err;
+	double			 t0, t1;
+	long			 docs = 0;
+
+	BSON_APPEND_UTF8(&filter, "source", "sensor-0");
+	BSON_APPEND_UTF8(&filter, "type", "temperature");
+	BSON_APPEND_DOCUMENT_BEGIN(&filter, "ts", &range);
+	BSON_APPEND_DATE_TIME(&range, "$gte", start);
+	BSON_APPEND_DATE_TIME(&range, "$lt", start + 60000);
+	bson_append_document_end(&filter, &range);
+	BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &proj);
+	BSON_APPEND_INT32(&proj, "ts", 1);
+	BSON_APPEND_INT32(&proj, "value", 1);
+	bson_append_document_end(&opts, &proj);
+	BSON_APPEND_INT32(&opts, "batchSize", 10000);
+	t0 = now_ms();
+	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
+	while (mongoc_cursor_next(cur, &doc))
+		docs++;
+	if (mongoc_cursor_error(cur, &err))
+		die("window query", &err);
+	t1 = now_ms();
+	mongoc_cursor_destroy(cur);
+	bson_destroy(&filter);
+	bson_destroy(&opts);
+	printf("window_query_docs=%ld\nwindow_query_seconds=%.3f\n", docs,
+	    (t1 - t0) / 1e3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -129,11 +263,16 @@ main(int argc, char **argv)
 		{ "database", required_argument, NULL, 'd' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "size", required_argument, NULL, 's' },
+		{ "window-query", required_argument, NULL, 'q' },
+		{ "with-marks", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*uri_s = NULL, *db = NULL;
 	long			 n = 1000, batch = 500, inserted = 0;
+	long long		 query_start = -1;
+	int			 marks = 0;
+	mongoc_collection_t	*agg = NULL;
 	int			 size = 256, ch;
 	char			 host[256], pad[65536];
 	mongoc_client_t		*c;
@@ -151,6 +290,8 @@ main(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'b': batch = atol(optarg); break;
 		case 's': size = atoi(optarg); break;
+		case 'q': query_start = atoll(optarg); break;
+		case 'm': marks = 1; break;
 		case 'n': n = atol(optarg); break;
 		case 'h': fputs(usage_text, stdout); return (0);
 		default: fputs(usage_text, stderr); return (2);
@@ -177,8 +318,14 @@ main(int argc, char **argv)
 	mongoc_write_concern_set_wtimeout_int64(wc, 10000);
 	BSON_APPEND_BOOL(&opts, "ordered", false);
 	mongoc_write_concern_append(wc, &opts);
-	create_indexes(c, db);
 	coll = mongoc_client_get_collection(c, db, "events");
+	if (query_start >= 0) {
+		window_query(coll, (int64_t)query_start);
+		goto done;
+	}
+	create_indexes(c, db, marks);
+	if (marks)
+		agg = mongoc_client_get_collection(c, db, "aggregates");
 
 	if ((docs = calloc((size_t)n, sizeof(*docs))) == NULL)
 		die("out of memory", NULL);
@@ -198,18 +345,26 @@ main(int argc, char **argv)
 			die("insert_many", &err);
 		}
 		bson_destroy(&reply);
+		if (agg != NULL)
+			mark_windows(agg, &opts, docs + i, k);
 		inserted += (long)k;
 	}
 	t1 = now_ms();
 	printf("inserted=%ld\nstart_ms=%.3f\nend_ms=%.3f\nseconds=%.3f\n"
-	    "rate=%.0f\nwrite_concern=%s\n", inserted, t0, t1,
+	    "rate=%.0f\nwrite_concern=%s\ndocs_ts0=%lld\n", inserted, t0, t1,
 	    (t1 - t0) / 1e3, (double)inserted / ((t1 - t0) / 1e3),
-	    mongoc_write_concern_get_wmajority(wc) ? "majority" : "1");
-
+	    mongoc_write_concern_get_wmajority(wc) ? "majority" : "1",
+	    (long long)now);
 	for (long i = 0; i < n; i++)
 		bson_destroy(docs[i]);
 	free(docs);
+
+done:
+	/* FerretDB has no endSessions; mongoc warns about it on destroy. */
+	mongoc_log_set_handler(quiet_log, NULL);
 	bson_destroy(&opts);
+	if (agg != NULL)
+		mongoc_collection_destroy(agg);
 	mongoc_write_concern_destroy(wc);
 	mongoc_collection_destroy(coll);
 	mongoc_client_destroy(c);
