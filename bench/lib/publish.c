@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,7 +39,8 @@ static const char *usage_text =
 "  --id-prefix P    event id prefix (default: bench-<pid>)\n"
 "  --timeout S      for wait (default 60)\n"
 "\n"
-"Prints key=value lines: start_ms, end_ms (epoch ms), seconds, rate.\n";
+"Prints key=value lines: start_ms, end_ms (epoch ms), seconds, rate;\n"
+"publish also body_bytes and cpu_s (its own user + system CPU seconds).\n";
 
 static struct {
 	const char	*host, *user, *password, *exchange, *queue, *id_prefix;
@@ -70,6 +72,17 @@ now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+}
+
+/* User + system CPU seconds this process used so far. */
+static double
+cpu_s(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 }
 
 static void
@@ -296,7 +309,8 @@ do_publish(void)
 			;
 	}
 	t1 = now_ms();
-	printf("body_bytes=%zu\n", make_body(body, sizeof(body), opt.n - 1));
+	printf("body_bytes=%zu\ncpu_s=%.2f\n", make_body(body, sizeof(body),
+	    opt.n - 1), cpu_s());
 	printf("published=%ld\nnacked=%ld\nstart_ms=%.3f\nend_ms=%.3f\n"
 	    "seconds=%.3f\nrate=%.0f\n", sent, cf.nacks, t0, t1,
 	    (t1 - t0) / 1e3, (double)sent / ((t1 - t0) / 1e3));
