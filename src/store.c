@@ -23,6 +23,11 @@ struct weir_store {
 	enum weir_write_concern	wc_mode;
 	int			ttl_s;
 	pthread_mutex_t		setup_lock;
+	/* FerretDB applies an update as read-modify-write of the whole
+	 * document, so a window mark racing the aggregator's result write
+	 * can be lost. MongoDB updates are atomic per document; for FerretDB
+	 * this lock keeps the two apart within one process. */
+	pthread_mutex_t		window_lock;
 	_Atomic int		setup_done;
 	mongoc_write_concern_t	*wc;		/* valid once setup_done */
 	bson_t			insert_opts;	/* idem */
@@ -65,6 +70,7 @@ weir_store_open(const struct weir_config *cfg, char *err, size_t len)
 	s->wc_mode = cfg->write_concern;
 	s->ttl_s = cfg->events_ttl_s;
 	pthread_mutex_init(&s->setup_lock, NULL);
+	pthread_mutex_init(&s->window_lock, NULL);
 	bson_init(&s->insert_opts);
 	return (s);
 }
@@ -80,6 +86,7 @@ weir_store_close(struct weir_store *s)
 		mongoc_write_concern_destroy(s->wc);
 	bson_destroy(&s->insert_opts);
 	pthread_mutex_destroy(&s->setup_lock);
+	pthread_mutex_destroy(&s->window_lock);
 	free(s);
 }
 
@@ -412,6 +419,7 @@ weir_store_mark_windows(struct weir_store *s, mongoc_client_t *c,
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
 	/* Two processors may upsert the same new window at once; the loser
 	 * gets E11000 and the second attempt finds the document. */
+	pthread_mutex_lock(&s->window_lock);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		ok = 1;
 		bson_reinit(&opts);
@@ -432,6 +440,7 @@ weir_store_mark_windows(struct weir_store *s, mongoc_client_t *c,
 			break;
 		snprintf(err, len, "mark windows: %s", berr.message);
 	}
+	pthread_mutex_unlock(&s->window_lock);
 	bson_destroy(&opts);
 	mongoc_collection_destroy(coll);
 	return (ok ? 0 : -1);
@@ -601,7 +610,9 @@ write_window(struct weir_store *s, mongoc_client_t *c,
 	BSON_APPEND_DATE_TIME(&set, "updated_at", weir_now_ms());
 	bson_append_document_end(&upd, &set);
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
+	pthread_mutex_lock(&s->window_lock);
 	ok = mongoc_collection_update_one(coll, &sel, &upd, NULL, &reply, &berr);
+	pthread_mutex_unlock(&s->window_lock);
 	if (ok && bson_iter_init_find(&it, &reply, "matchedCount"))
 		matched = bson_iter_as_int64(&it) > 0;
 	bson_destroy(&reply);
