@@ -6,6 +6,7 @@
 #include "backoff.h"
 #include "log.h"
 #include "threads.h"
+#include "timestamp.h"
 
 #define WINDOWS_PER_PASS	256
 
@@ -32,15 +33,6 @@ pass(struct weir_worker_ctx *ctx, mongoc_client_t *c, int *failing)
 	    !atomic_load(&ctx->stop));
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
 void *
 weir_aggregator_main(void *arg)
 {
@@ -60,10 +52,10 @@ weir_aggregator_main(void *arg)
 			wait = took * 2 > 30000 ? 30000 : (uint32_t)(took * 2);
 		if (weir_ctx_sleep(ctx, wait))
 			break;
-		t0 = mono_ms();
+		t0 = weir_mono_ns() / 1000000;
 		if (weir_store_setup(ctx->store, c, err, sizeof(err)) == 0)
 			pass(ctx, c, &failing);
-		took = mono_ms() - t0;
+		took = weir_mono_ns() / 1000000 - t0;
 	}
 	weir_store_release(ctx->store, c);
 	return (NULL);

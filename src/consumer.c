@@ -35,15 +35,6 @@ struct weir_consumer {
 	int64_t			last_heartbeat_ms;
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-}
-
 static void
 disconnect(struct weir_consumer *c)
 {
@@ -241,7 +232,7 @@ observe_batch(struct weir_consumer *c, const struct weir_insert_result *res,
 	weir_hist_observe(&weir_metrics->batch_size, WEIR_HIST_COUNT,
 	    (double)b->deliveries);
 	weir_hist_observe(&weir_metrics->batch_duration, WEIR_HIST_SECONDS,
-	    (double)(mono_ns() - started_ns) / 1e9);
+	    (double)(weir_mono_ns() - started_ns) / 1e9);
 	for (size_t i = 0; i < weir_pipeline_stage_count() &&
 	    i < WEIR_STAGES_MAX; i++)
 		weir_hist_observe(&weir_metrics->stage_duration[i],
@@ -257,7 +248,7 @@ static int
 flush(struct weir_consumer *c)
 {
 	struct weir_insert_result	res;
-	uint64_t			started = mono_ns();
+	uint64_t			started = weir_mono_ns();
 
 	if (c->batch.deliveries == 0)
 		return (0);

@@ -10,6 +10,7 @@
 #include "metrics_render.h"
 #include "pipeline.h"
 #include "procstat.h"
+#include "timestamp.h"
 #include "version.h"
 
 int	healthz(struct http_request *);
@@ -18,15 +19,6 @@ int	metrics(struct http_request *);
 int	not_found(struct http_request *);
 
 extern struct weir_config	weir_cfg;
-
-static double
-mono_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
 
 static enum weir_http_method
 method_of(const struct http_request *req)
@@ -53,7 +45,7 @@ weir_http_respond(struct http_request *req, enum weir_http_route route,
 	WEIR_INC(weir_metrics->http_requests[route][method_of(req)]
 	    [weir_http_code_index(code)], 1);
 	weir_hist_observe(&weir_metrics->http_duration[route], WEIR_HIST_SECONDS,
-	    mono_s() - started);
+	    (double)weir_mono_ns() / 1e9 - started);
 }
 
 /* Answers 405 with Allow unless the method is GET or HEAD. */
@@ -75,7 +67,7 @@ int
 healthz(struct http_request *req)
 {
 	static const char	body[] = "{\"status\":\"ok\"}";
-	double			t0 = mono_s();
+	double			t0 = (double)weir_mono_ns() / 1e9;
 
 	if (only_get(req, WEIR_ROUTE_HEALTHZ, t0))
 		weir_http_respond(req, WEIR_ROUTE_HEALTHZ, t0, 200,
@@ -98,7 +90,7 @@ readyz(struct http_request *req)
 {
 	const struct weir_worker_slot	*s = my_slot();
 	struct kore_buf			buf;
-	double				t0 = mono_s();
+	double				t0 = (double)weir_mono_ns() / 1e9;
 	int				amqp, mongo;
 
 	if (!only_get(req, WEIR_ROUTE_READYZ, t0))
@@ -128,7 +120,7 @@ metrics(struct http_request *req)
 					    NULL };
 	struct weir_process_stats	ps;
 	struct weir_textbuf		text = { NULL, 0, 0, 0 };
-	double				t0 = mono_s();
+	double				t0 = (double)weir_mono_ns() / 1e9;
 
 	if (!only_get(req, WEIR_ROUTE_METRICS, t0))
 		return (KORE_RESULT_OK);
@@ -151,7 +143,7 @@ not_found(struct http_request *req)
 	static const char	body[] = "{\"type\":\"about:blank\",\"title\":"
 	    "\"Not Found\",\"status\":404,\"detail\":\"no such route\"}";
 
-	weir_http_respond(req, WEIR_ROUTE_OTHER, mono_s(), 404,
+	weir_http_respond(req, WEIR_ROUTE_OTHER, (double)weir_mono_ns() / 1e9, 404,
 	    "application/problem+json", body, sizeof(body) - 1);
 	return (KORE_RESULT_OK);
 }

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "pipeline.h"
+#include "timestamp.h"
 
 const struct weir_stage weir_pipeline_stages[] = {
 	{ "decode", weir_stage_decode },
@@ -13,15 +14,6 @@ const struct weir_stage weir_pipeline_stages[] = {
 	{ "window", weir_stage_window },
 	{ NULL, NULL }
 };
-
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-}
 
 size_t
 weir_pipeline_stage_count(void)
@@ -42,11 +34,11 @@ weir_pipeline_run(const struct weir_input *in, struct weir_event *ev,
 
 	memset(ev, 0, sizeof(*ev));
 	detail[0] = '\0';
-	t0 = stage_ns != NULL ? monotonic_ns() : 0;
+	t0 = stage_ns != NULL ? weir_mono_ns() : 0;
 	for (size_t i = 0; weir_pipeline_stages[i].run != NULL; i++) {
 		r = weir_pipeline_stages[i].run(in, ev, ctx, detail);
 		if (stage_ns != NULL) {
-			t1 = monotonic_ns();
+			t1 = weir_mono_ns();
 			stage_ns[i] += t1 - t0;
 			t0 = t1;
 		}

@@ -12,6 +12,9 @@ int	weir_ts_parse_rfc3339(const char *s, size_t len, int64_t *out_ms);
 /* Writes "YYYY-MM-DDTHH:MM:SS.mmmZ" (24 chars + NUL) into buf[25]. */
 void	weir_ts_format(int64_t ms, char buf[25]);
 
+/* Nanoseconds from the monotonic clock, for durations. */
+uint64_t	weir_mono_ns(void);
+
 /* Milliseconds since the epoch from the realtime clock. */
 int64_t	weir_now_ms(void);
 
