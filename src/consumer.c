@@ -32,16 +32,18 @@ struct weir_consumer {
 	struct weir_backoff	backoff;
 	struct weir_stage_ctx	stage_ctx;
 	int			store_failing;
+	int			consuming;	/* counted in amqp_connected */
 	int64_t			last_heartbeat_ms;
 };
 
 static void
 disconnect(struct weir_consumer *c)
 {
-	if (c->amqp.conn != NULL) {
-		weir_amqp_close(&c->amqp);
+	if (c->consuming) {
 		WEIR_INC(c->ctx->slot->amqp_connected, -1);
+		c->consuming = 0;
 	}
+	weir_amqp_close(&c->amqp);
 	weir_deadletter_close(&c->dead);
 }
 
@@ -53,7 +55,6 @@ connect_once(struct weir_consumer *c, char *err, size_t len)
 
 	if (weir_amqp_open(&c->amqp, c->cfg, c->name, err, len) == -1)
 		return (-1);
-	WEIR_INC(c->ctx->slot->amqp_connected, 1);
 	snprintf(dname, sizeof(dname), "%s-deadletter", c->name);
 	if (weir_amqp_declare_topology(&c->amqp, c->cfg, err, len) == -1 ||
 	    weir_deadletter_open(&c->dead, c->cfg, dname, err, len) == -1)
@@ -66,8 +67,13 @@ connect_once(struct weir_consumer *c, char *err, size_t len)
 	    amqp_cstring_bytes(c->cfg->queue), amqp_cstring_bytes(c->name), 0,
 	    0, 0, amqp_empty_table);
 	(void)ok;
-	return (weir_amqp_reply_ok(amqp_get_rpc_reply(c->amqp.conn),
-	    "basic.consume", err, len));
+	if (weir_amqp_reply_ok(amqp_get_rpc_reply(c->amqp.conn),
+	    "basic.consume", err, len) == -1)
+		return (-1);
+	/* Ready only once the topology exists and we consume from it. */
+	c->consuming = 1;
+	WEIR_INC(c->ctx->slot->amqp_connected, 1);
+	return (0);
 }
 
 /* Connects with capped, jittered backoff until it works or we stop. */
