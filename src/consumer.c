@@ -50,7 +50,6 @@ disconnect(struct weir_consumer *c)
 static int
 connect_once(struct weir_consumer *c, char *err, size_t len)
 {
-	amqp_basic_consume_ok_t	*ok;
 	char			dname[WEIR_NAME_MAX + 48];
 
 	if (weir_amqp_open(&c->amqp, c->cfg, c->name, err, len) == -1)
@@ -63,10 +62,9 @@ connect_once(struct weir_consumer *c, char *err, size_t len)
 	if (weir_amqp_reply_ok(amqp_get_rpc_reply(c->amqp.conn), "basic.qos",
 	    err, len) == -1)
 		return (-1);
-	ok = amqp_basic_consume(c->amqp.conn, 1,
+	amqp_basic_consume(c->amqp.conn, 1,
 	    amqp_cstring_bytes(c->cfg->queue), amqp_cstring_bytes(c->name), 0,
 	    0, 0, amqp_empty_table);
-	(void)ok;
 	if (weir_amqp_reply_ok(amqp_get_rpc_reply(c->amqp.conn),
 	    "basic.consume", err, len) == -1)
 		return (-1);

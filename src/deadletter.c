@@ -45,7 +45,7 @@ weir_deadletter_publish(struct weir_deadletter *d, amqp_bytes_t routing_key,
 {
 	amqp_basic_properties_t	props;
 	amqp_table_entry_t	*e;
-	int			n = 0, rc;
+	int			n = 0, kept = 0, rc;
 
 	if (d->failed || d->amqp.conn == NULL)
 		return (-1);
@@ -55,7 +55,6 @@ weir_deadletter_publish(struct weir_deadletter *d, amqp_bytes_t routing_key,
 	if ((e = calloc((size_t)n + 2, sizeof(*e))) == NULL)
 		return (-1);
 	/* Earlier x-weir-* headers (a message dead-lettered twice) are replaced. */
-	int kept = 0;
 	for (int i = 0; i < n; i++) {
 		amqp_bytes_t k = props.headers.entries[i].key;
 		if (k.len >= 7 && memcmp(k.bytes, "x-weir-", 7) == 0)
@@ -83,7 +82,6 @@ static int
 handle_confirm(struct weir_deadletter *d, const amqp_frame_t *f)
 {
 	const amqp_basic_ack_t	*ack;
-	const amqp_basic_nack_t	*nack;
 
 	if (f->frame_type != AMQP_FRAME_METHOD)
 		return (0);
@@ -94,8 +92,6 @@ handle_confirm(struct weir_deadletter *d, const amqp_frame_t *f)
 			d->confirmed = ack->delivery_tag;
 		return (0);
 	case AMQP_BASIC_NACK_METHOD:
-		nack = f->payload.method.decoded;
-		(void)nack;
 		return (-1);
 	default:
 		/* channel.close, connection.close, basic.return: give up. */
