@@ -19,7 +19,12 @@ weir_batch_init(struct weir_batch *b, size_t cap)
 	b->rejected_at = calloc(cap, 1);
 	b->windows = calloc(cap, sizeof(*b->windows));
 	b->window_ids = calloc(cap, WEIR_WINDOW_ID_MAX);
-	if (b->dead_tags == NULL || b->events == NULL || b->docs == NULL ||
+	b->event_window = calloc(cap, sizeof(*b->event_window));
+	b->window_deltas = calloc(cap, sizeof(*b->window_deltas));
+	b->window_epochs = calloc(cap, sizeof(*b->window_epochs));
+	if (b->event_window == NULL || b->window_deltas == NULL ||
+	    b->window_epochs == NULL ||
+	    b->dead_tags == NULL || b->events == NULL || b->docs == NULL ||
 	    b->doc_ptrs == NULL || b->originals == NULL ||
 	    b->rejected_at == NULL || b->windows == NULL ||
 	    b->window_ids == NULL || weir_window_set_init(&b->window_set,
@@ -48,6 +53,9 @@ weir_batch_free(struct weir_batch *b)
 	free(b->rejected_at);
 	free(b->windows);
 	free(b->window_ids);
+	free(b->event_window);
+	free(b->window_deltas);
+	free(b->window_epochs);
 	free(b->arena);
 	weir_window_set_free(&b->window_set);
 	memset(b, 0, sizeof(*b));
@@ -94,6 +102,8 @@ weir_batch_text(const struct weir_batch *b, size_t off)
 	return (b->arena + off);
 }
 
+/* The set holds at most cap ids and a batch holds at most cap events,
+ * so every event finds its window. */
 static void
 record_window(struct weir_batch *b, const struct weir_event *ev)
 {
@@ -104,7 +114,8 @@ record_window(struct weir_batch *b, const struct weir_event *ev)
 
 	len = weir_window_id(id, WEIR_WINDOW_ID_MAX, ev->window_start_ms,
 	    ev->source, ev->source_len, ev->type, ev->type_len);
-	if (weir_window_set_add(&b->window_set, id, len) != 1)
+	if (weir_window_set_add(&b->window_set, id, len,
+	    &b->event_window[b->n]) != 1)
 		return;
 	w->id = id;
 	w->id_len = len;
@@ -142,4 +153,25 @@ weir_batch_add(struct weir_batch *b, struct weir_event *ev, const char *body,
 	record_window(b, &b->events[b->n]);
 	b->n++;
 	return (0);
+}
+
+size_t
+weir_batch_sum_windows(struct weir_batch *b)
+{
+	const struct weir_event	*ev;
+	struct weir_agg		*a;
+	size_t			touched = 0;
+
+	for (size_t w = 0; w < b->n_windows; w++)
+		weir_agg_init(&b->window_deltas[w]);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->rejected_at[i])
+			continue;
+		ev = &b->events[i];
+		a = &b->window_deltas[b->event_window[i]];
+		if (a->count == 0)
+			touched++;
+		weir_agg_add(a, ev->ts_ms, ev->has_value, ev->value);
+	}
+	return (touched);
 }

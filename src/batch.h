@@ -43,6 +43,9 @@ struct weir_batch {
 	struct weir_window_ref	*windows;
 	char			*window_ids;	/* cap * WEIR_WINDOW_ID_MAX */
 	size_t			n_windows;
+	size_t			*event_window;	/* [n]: index into windows */
+	struct weir_agg		*window_deltas;	/* [n_windows], see below */
+	int64_t			*window_epochs;	/* [n_windows], the consumer's */
 	uint64_t		stage_ns[WEIR_STAGE_MAX];
 };
 
@@ -57,5 +60,8 @@ int	weir_batch_add(struct weir_batch *, struct weir_event *ev,
 	    const char *body, size_t body_len, const char *key, size_t key_len,
 	    const char *msgid, size_t msgid_len);
 const char *weir_batch_text(const struct weir_batch *, size_t off);
+/* Sums the events the store kept (rejected_at[i] == 0) per window into
+ * window_deltas; returns how many windows got at least one event. */
+size_t	weir_batch_sum_windows(struct weir_batch *);
 
 #endif

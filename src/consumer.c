@@ -13,6 +13,7 @@
 #include "batch.h"
 #include "consumer.h"
 #include "deadletter.h"
+#include "epoch_cache.h"
 #include "log.h"
 #include "timestamp.h"
 
@@ -31,6 +32,7 @@ struct weir_consumer {
 	struct weir_batch	batch;
 	struct weir_backoff	backoff;
 	struct weir_stage_ctx	stage_ctx;
+	struct weir_epoch_cache	epochs;
 	int			store_failing;
 	int			consuming;	/* counted in amqp_connected */
 	int64_t			last_heartbeat_ms;
@@ -146,11 +148,15 @@ store_ready(struct weir_consumer *c, char *err, size_t len)
 	return (weir_store_setup(c->ctx->store, c->mongo, err, len));
 }
 
+/* *retried is set when an attempt failed: the failed attempt may have
+ * stored part of the batch, so its windows cannot take deltas. */
 static int
-write_events(struct weir_consumer *c, struct weir_insert_result *res)
+write_events(struct weir_consumer *c, struct weir_insert_result *res,
+    int *retried)
 {
 	char	err[256];
 
+	*retried = 0;
 	for (;;) {
 		if (store_ready(c, err, sizeof(err)) == 0) {
 			if (weir_store_insert_events(c->ctx->store, c->mongo,
@@ -158,6 +164,7 @@ write_events(struct weir_consumer *c, struct weir_insert_result *res)
 				return (0);
 			snprintf(err, sizeof(err), "%s", res->first_error);
 		}
+		*retried = 1;
 		if (store_retry_wait(c, "insert", err) == -1)
 			return (-1);
 	}
@@ -171,10 +178,44 @@ mark_windows(struct weir_consumer *c)
 	for (;;) {
 		if (weir_store_mark_windows(c->ctx->store, c->mongo,
 		    c->batch.windows, c->batch.n_windows, err, sizeof(err)) == 0)
-			return (0);
+			break;
 		if (store_retry_wait(c, "mark windows", err) == -1)
 			return (-1);
 	}
+	WEIR_INC(weir_metrics->windows_marked, c->batch.n_windows);
+	/* Learn the epochs now, after this batch's insert: they may only
+	 * guard deltas of events inserted later. Failing here is harmless. */
+	(void)weir_store_read_epochs(c->ctx->store, c->mongo, c->batch.windows,
+	    c->batch.n_windows, &c->epochs);
+	return (0);
+}
+
+/* Adds the batch to its windows; marks them dirty when a delta could
+ * count an event twice or miss one (see store.h). */
+static int
+update_windows(struct weir_consumer *c, const struct weir_insert_result *res,
+    int retried)
+{
+	struct weir_batch	*b = &c->batch;
+	char			err[256];
+
+	if (b->n_windows == 0)
+		return (0);
+	if (!retried && res->duplicates == 0) {
+		weir_batch_sum_windows(b);
+		for (size_t i = 0; i < b->n_windows; i++)
+			b->window_epochs[i] = weir_epoch_cache_get(&c->epochs,
+			    b->windows[i].id, b->windows[i].id_len);
+		if (weir_store_apply_deltas(c->ctx->store, c->mongo,
+		    b->windows, b->window_deltas, b->window_epochs,
+		    b->n_windows, err, sizeof(err)) == 0)
+			return (0);
+		WEIR_INC(weir_metrics->window_delta_conflicts, 1);
+		weir_log(WEIR_LOG_INFO, "window deltas not applied; marking "
+		    "the windows for a rebuild", "consumer", c->name, "error",
+		    err, NULL);
+	}
+	return (mark_windows(c));
 }
 
 static int
@@ -253,6 +294,7 @@ flush(struct weir_consumer *c)
 {
 	struct weir_insert_result	res;
 	uint64_t			started = weir_mono_ns();
+	int				retried = 0;
 
 	if (c->batch.deliveries == 0)
 		return (0);
@@ -261,12 +303,12 @@ flush(struct weir_consumer *c)
 	memset(&res, 0, sizeof(res));
 	res.rejected_at = c->batch.rejected_at;
 	if (c->batch.n > 0) {
-		if (write_events(c, &res) == -1)
+		if (write_events(c, &res, &retried) == -1)
 			return (-1);
 		if (res.rejected > 0 &&
 		    dead_letter_rejected(c, res.first_error) == -1)
 			return (-1);
-		if (mark_windows(c) == -1)
+		if (update_windows(c, &res, retried) == -1)
 			return (-1);
 	}
 	if (c->store_failing) {
@@ -452,6 +494,7 @@ weir_consumer_start(struct weir_worker_ctx *ctx, int index)
 	c->stage_ctx.max_future_skew_ms = ctx->cfg->max_future_skew_s * 1000;
 	c->stage_ctx.processor = ctx->cfg->processor_name;
 	weir_backoff_init(&c->backoff, 100, 10000, weir_ctx_seed());
+	weir_epoch_cache_init(&c->epochs);
 	if (weir_batch_init(&c->batch, (size_t)ctx->cfg->batch_size) == -1) {
 		free(c);
 		return (NULL);

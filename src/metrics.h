@@ -65,6 +65,8 @@ struct weir_metrics {
 	_Atomic uint64_t	amqp_reconnects;
 	_Atomic uint64_t	batches;
 	_Atomic uint64_t	windows_recomputed;
+	_Atomic uint64_t	windows_marked;
+	_Atomic uint64_t	window_delta_conflicts;
 	_Atomic uint64_t	http_requests[WEIR_ROUTE_COUNT][WEIR_METHOD_COUNT]
 				    [WEIR_HTTP_CODES];
 	struct weir_histogram	batch_size;

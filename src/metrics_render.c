@@ -88,6 +88,12 @@ render_pipeline(struct weir_textbuf *b, const struct weir_metrics *m,
 	counter(b, "weir_aggregate_windows_recomputed_total",
 	    "1-minute windows recomputed from stored events.",
 	    WEIR_GET(m->windows_recomputed));
+	counter(b, "weir_aggregate_windows_marked_total",
+	    "Windows marked for a rebuild: their batch met duplicates, was "
+	    "retried or its deltas conflicted.", WEIR_GET(m->windows_marked));
+	counter(b, "weir_aggregate_delta_conflicts_total",
+	    "Batches whose window deltas were not applied as prepared.",
+	    WEIR_GET(m->window_delta_conflicts));
 	header(b, "weir_batch_size", "histogram", "Messages per batch.");
 	histogram(b, "weir_batch_size", "", &m->batch_size, WEIR_HIST_COUNT);
 	header(b, "weir_batch_duration_seconds", "histogram",
@@ -152,7 +158,9 @@ render_gauges(struct weir_textbuf *b, const struct weir_metrics *m,
 			depth = WEIR_GET(w->queue_depth);
 		if (WEIR_GET(w->queue_consumers) > consumers)
 			consumers = WEIR_GET(w->queue_consumers);
-		dirty += WEIR_GET(w->dirty_windows);
+		/* Each worker's aggregator counts the same collection. */
+		if (WEIR_GET(w->dirty_windows) > dirty)
+			dirty = WEIR_GET(w->dirty_windows);
 	}
 	gauge(b, "weir_amqp_connected", "1 when every wanted AMQP connection "
 	    "is up.", wanted == 0 ? WEIR_GET(m->workers[0].probe_amqp_ok) :

@@ -44,7 +44,7 @@ int			weir_store_insert_events(struct weir_store *,
 			    mongoc_client_t *, const bson_t *const *docs,
 			    size_t n, struct weir_insert_result *);
 
-/* A window touched by a batch, marked for recomputation. */
+/* A window touched by a batch. */
 struct weir_window_ref {
 	const char	*id;
 	size_t		id_len;
@@ -55,14 +55,42 @@ struct weir_window_ref {
 	int64_t		start_ms;
 };
 
+struct weir_agg;
+struct weir_epoch_cache;
+
+/*
+ * Window upkeep (store_windows.c; docs/architecture.md has the argument).
+ * The normal path adds each batch's per-window sums to the window
+ * documents ("deltas"), guarded by the window's rebuild epoch as the
+ * consumer knew it before the insert. Whenever that cannot be trusted (the
+ * insert met duplicates or was retried, a delta failed or met another
+ * epoch) the windows are marked dirty instead, and the aggregator rebuilds
+ * them from `events` once they have been quiet for a while.
+ */
+
+/* Applies deltas[i] to windows[i] where deltas[i].count > 0, each only if
+ * the window is still at epochs[i]. 0: all applied. -1: some may not be
+ * (conflict or failure); the caller must mark all n windows dirty. */
+int			weir_store_apply_deltas(struct weir_store *,
+			    mongoc_client_t *, const struct weir_window_ref *,
+			    const struct weir_agg *deltas, const int64_t *epochs,
+			    size_t n, char *err, size_t errlen);
+
+/* Marks windows dirty (creating them if absent). Always safe. */
 int			weir_store_mark_windows(struct weir_store *,
 			    mongoc_client_t *, const struct weir_window_ref *,
 			    size_t n, char *err, size_t errlen);
 
-/* Recomputes up to `limit` dirty windows from `events`; returns how many
- * were brought up to date, or -1 on error. *remaining gets the dirty count
- * still seen (0 when all clean). */
+/* Reads the current epochs of n windows into the cache. */
+int			weir_store_read_epochs(struct weir_store *,
+			    mongoc_client_t *, const struct weir_window_ref *,
+			    size_t n, struct weir_epoch_cache *);
+
+/* Rebuilds up to `limit` dirty windows that have not changed for
+ * quiet_ms from `events`; returns how many it brought up to date, or -1
+ * on error. *dirty gets the number of windows still dirty. */
 int			weir_store_recompute_dirty(struct weir_store *,
-			    mongoc_client_t *, int limit, int64_t *remaining);
+			    mongoc_client_t *, int limit, int64_t quiet_ms,
+			    int64_t *dirty);
 
 #endif

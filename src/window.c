@@ -74,8 +74,8 @@ weir_agg_merge(struct weir_agg *a, const struct weir_agg *b)
 }
 
 /* FNV-1a, 64 bit: window ids are short. */
-static uint64_t
-id_hash(const char *id, size_t len)
+uint64_t
+weir_window_hash(const char *id, size_t len)
 {
 	uint64_t	h = 14695981039346656037ULL;
 
@@ -96,7 +96,9 @@ weir_window_set_init(struct weir_window_set *s, size_t max_items)
 	s->hashes = calloc(s->cap, sizeof(*s->hashes));
 	s->ids = calloc(s->cap, sizeof(*s->ids));
 	s->lens = calloc(s->cap, sizeof(*s->lens));
-	if (s->hashes == NULL || s->ids == NULL || s->lens == NULL) {
+	s->order = calloc(s->cap, sizeof(*s->order));
+	if (s->hashes == NULL || s->ids == NULL || s->lens == NULL ||
+	    s->order == NULL) {
 		weir_window_set_free(s);
 		return (-1);
 	}
@@ -118,21 +120,26 @@ weir_window_set_free(struct weir_window_set *s)
 	free(s->hashes);
 	free(s->ids);
 	free(s->lens);
+	free(s->order);
 	s->hashes = NULL;
 	s->ids = NULL;
 	s->lens = NULL;
+	s->order = NULL;
 }
 
 int
-weir_window_set_add(struct weir_window_set *s, const char *id, size_t len)
+weir_window_set_add(struct weir_window_set *s, const char *id, size_t len,
+    size_t *index)
 {
-	uint64_t	h = id_hash(id, len);
+	uint64_t	h = weir_window_hash(id, len);
 	size_t		i = (size_t)h & (s->cap - 1);
 
 	while (s->ids[i] != NULL) {
 		if (s->hashes[i] == h && s->lens[i] == len &&
-		    memcmp(s->ids[i], id, len) == 0)
+		    memcmp(s->ids[i], id, len) == 0) {
+			*index = s->order[i];
 			return (0);
+		}
 		i = (i + 1) & (s->cap - 1);
 	}
 	if (s->n + 1 >= s->cap)
@@ -140,6 +147,7 @@ weir_window_set_add(struct weir_window_set *s, const char *id, size_t len)
 	s->hashes[i] = h;
 	s->ids[i] = id;
 	s->lens[i] = len;
-	s->n++;
+	s->order[i] = s->n;
+	*index = s->n++;
 	return (1);
 }

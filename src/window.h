@@ -28,6 +28,9 @@ size_t	weir_window_id(char *buf, size_t size, int64_t start_ms,
 	    const char *source, size_t source_len, const char *type,
 	    size_t type_len);
 
+/* A 64-bit hash of a window id (FNV-1a). */
+uint64_t	weir_window_hash(const char *id, size_t len);
+
 void	weir_agg_init(struct weir_agg *);
 void	weir_agg_add(struct weir_agg *, int64_t ts_ms, int has_value,
 	    double value);
@@ -42,13 +45,15 @@ struct weir_window_set {
 	uint64_t	*hashes;
 	const char	**ids;
 	size_t		*lens;
+	size_t		*order;		/* slot -> insertion index */
 };
 
 int	weir_window_set_init(struct weir_window_set *, size_t max_items);
 void	weir_window_set_reset(struct weir_window_set *);
 void	weir_window_set_free(struct weir_window_set *);
-/* 1 when the id is new (and recorded), 0 when present, -1 when full. */
+/* 1 when the id is new (and recorded), 0 when present, -1 when full.
+ * *index gets the id's insertion index (0, 1, ...) unless full. */
 int	weir_window_set_add(struct weir_window_set *, const char *id,
-	    size_t len);
+	    size_t len, size_t *index);
 
 #endif

@@ -260,8 +260,7 @@ def aggregate_snapshot(docs):
             if f in ("first_ts", "last_ts") and isinstance(v, datetime.datetime):
                 v = to_ms(v)
             row[f] = v
-        row["dirty_seq"] = d.get("dirty_seq")
-        row["clean_seq"] = d.get("clean_seq")
+        row["dirty"] = d.get("dirty")
         if key in out:
             out[("DUP", key)] = row
         else:
@@ -277,9 +276,8 @@ def aggregate_problems(expected, docs):
         if key[0] == "DUP":
             problems.append(f"two aggregate docs for window {key[1]}")
             continue
-        if row["dirty_seq"] is None or row["dirty_seq"] != row["clean_seq"]:
-            problems.append(f"{key}: not settled (dirty_seq "
-                            f"{row['dirty_seq']!r}, clean_seq {row['clean_seq']!r})")
+        if row["dirty"] is not False:
+            problems.append(f"{key}: not settled (dirty is {row['dirty']!r})")
         if key not in expected:
             problems.append(f"{key}: aggregate doc for a window without "
                             f"events: {row}")

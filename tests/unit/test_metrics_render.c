@@ -288,7 +288,8 @@ START_TEST(test_render_gauges)
 	HAS(t, "weir_mongodb_connected 1");
 	HAS(t, "weir_queue_depth 12");
 	HAS(t, "weir_queue_consumers 2");
-	HAS(t, "weir_aggregate_windows_dirty 7");
+	/* Every worker counts the same collection: the largest count wins. */
+	HAS(t, "weir_aggregate_windows_dirty 4");
 	free(t);
 	/* One worker's consumer and MongoDB link down. */
 	WEIR_SET(m->workers[1].amqp_connected, 0);

@@ -271,17 +271,22 @@ END_TEST
 START_TEST(test_window_set_dedupe)
 {
 	struct weir_window_set	s;
+	size_t			idx = 99;
 	char			copy[] = "0:1:a:t";
 
 	ck_assert_int_eq(weir_window_set_init(&s, 4), 0);
-	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:t", 7), 1);
-	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:t", 7), 0);
+	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:t", 7, &idx), 1);
+	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:t", 7, &idx), 0);
 	/* Same bytes at another address. */
-	ck_assert_int_eq(weir_window_set_add(&s, copy, 7), 0);
-	ck_assert_int_eq(weir_window_set_add(&s, "0:1:b:t", 7), 1);
+	ck_assert_int_eq(weir_window_set_add(&s, copy, 7, &idx), 0);
+	ck_assert_uint_eq(idx, 0);
+	ck_assert_int_eq(weir_window_set_add(&s, "0:1:b:t", 7, &idx), 1);
+	ck_assert_uint_eq(idx, 1);
+	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:t", 7, &idx), 0);
+	ck_assert_uint_eq(idx, 0);
 	/* A prefix is a different id. */
-	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:t", 6), 1);
-	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:tt", 8), 1);
+	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:t", 6, &idx), 1);
+	ck_assert_int_eq(weir_window_set_add(&s, "0:1:a:tt", 8, &idx), 1);
 	ck_assert_uint_eq(s.n, 4);
 	weir_window_set_free(&s);
 	ck_assert_ptr_null(s.ids);
@@ -293,6 +298,7 @@ END_TEST
 START_TEST(test_window_set_full)
 {
 	struct weir_window_set	s;
+	size_t			idx = 99;
 	char			ids[256][16];
 	size_t			added = 0;
 	int			rc = 1;
@@ -301,7 +307,7 @@ START_TEST(test_window_set_full)
 	ck_assert_uint_ge(s.cap, 8);
 	for (size_t i = 0; i < 256 && rc == 1; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "w%zu", i);
-		rc = weir_window_set_add(&s, ids[i], strlen(ids[i]));
+		rc = weir_window_set_add(&s, ids[i], strlen(ids[i]), &idx);
 		if (rc == 1)
 			added++;
 	}
@@ -314,8 +320,8 @@ START_TEST(test_window_set_full)
 	/* Known ids are still found when full; new ones keep failing. */
 	for (size_t i = 0; i < added; i++)
 		ck_assert_int_eq(weir_window_set_add(&s, ids[i],
-		    strlen(ids[i])), 0);
-	ck_assert_int_eq(weir_window_set_add(&s, "new", 3), -1);
+		    strlen(ids[i]), &idx), 0);
+	ck_assert_int_eq(weir_window_set_add(&s, "new", 3, &idx), -1);
 	ck_assert_uint_eq(s.n, added);
 	weir_window_set_free(&s);
 }
@@ -324,6 +330,7 @@ END_TEST
 START_TEST(test_window_set_capacity_scales)
 {
 	struct weir_window_set	s;
+	size_t			idx = 99;
 	char			(*ids)[16] = calloc(500, 16);
 
 	ck_assert_ptr_nonnull(ids);
@@ -331,11 +338,12 @@ START_TEST(test_window_set_capacity_scales)
 	for (size_t i = 0; i < 500; i++) {
 		snprintf(ids[i], 16, "%zu:1:s:t", i * 60000);
 		ck_assert_int_eq(weir_window_set_add(&s, ids[i],
-		    strlen(ids[i])), 1);
+		    strlen(ids[i]), &idx), 1);
+		ck_assert_uint_eq(idx, i);
 	}
 	for (size_t i = 0; i < 500; i++)
 		ck_assert_int_eq(weir_window_set_add(&s, ids[i],
-		    strlen(ids[i])), 0);
+		    strlen(ids[i]), &idx), 0);
 	ck_assert_uint_eq(s.n, 500);
 	weir_window_set_free(&s);
 	free(ids);
@@ -345,15 +353,17 @@ END_TEST
 START_TEST(test_window_set_reset)
 {
 	struct weir_window_set	s;
+	size_t			idx = 99;
 
 	ck_assert_int_eq(weir_window_set_init(&s, 2), 0);
-	ck_assert_int_eq(weir_window_set_add(&s, "a", 1), 1);
-	ck_assert_int_eq(weir_window_set_add(&s, "b", 1), 1);
+	ck_assert_int_eq(weir_window_set_add(&s, "a", 1, &idx), 1);
+	ck_assert_int_eq(weir_window_set_add(&s, "b", 1, &idx), 1);
 	weir_window_set_reset(&s);
 	ck_assert_uint_eq(s.n, 0);
-	ck_assert_int_eq(weir_window_set_add(&s, "a", 1), 1);
-	ck_assert_int_eq(weir_window_set_add(&s, "b", 1), 1);
-	ck_assert_int_eq(weir_window_set_add(&s, "a", 1), 0);
+	ck_assert_int_eq(weir_window_set_add(&s, "a", 1, &idx), 1);
+	ck_assert_int_eq(weir_window_set_add(&s, "b", 1, &idx), 1);
+	ck_assert_int_eq(weir_window_set_add(&s, "a", 1, &idx), 0);
+	ck_assert_uint_eq(idx, 0);
 	ck_assert_uint_eq(s.n, 2);
 	/* Resetting an empty set is fine too. */
 	weir_window_set_reset(&s);
