@@ -12,10 +12,10 @@
 static const char *usage_text =
 "usage: sink --uri URI --database DB [-n N] [--batch B] [--size BYTES]\n"
 "       sink --uri URI --database DB --window-query START_MS\n"
-"  --with-marks  after each batch also upsert its windows into `aggregates`\n"
-"                as weir's consumer does (one unordered bulk of update_one\n"
-"                upserts per batch, one per source/type/minute; weir's\n"
-"                three aggregates indexes are created too)\n"
+"  --with-deltas after each batch also add its per-window sums to\n"
+"                `aggregates` as weir's consumer does (one unordered bulk of\n"
+"                update_one upserts per batch, one per source/type/minute;\n"
+"                weir's three aggregates indexes are created too)\n"
 "\n"
 "Creates weir's three `events` indexes in DB (which should be new), builds N\n"
 "documents shaped like the ones weir stores (_id string, source, type,\n"
@@ -95,23 +95,23 @@ create_indexes(mongoc_client_t *c, const char *db, int aggregates)
 	bson_destroy(&cmd);
 }
 
-/* store.c's weir_store_mark_windows for docs[0..k): one upsert per
- * distinct (source, type, 1-minute window), in one unordered bulk. */
-static void
-mark_windows(mongoc_collection_t *agg, const bson_t *opts,
-    bson_t *const *docs, size_t k)
-{
-	mongoc_bulk_operation_t	*bulk;
-	bson_t			 reply;
-	bson_error_t		 err;
-	char			 ids[64][96];
-	size_t			 nids = 0;
+/* One window's sums over a batch, as weir's batch.c computes them. */
+struct window_sum {
+	char	id[96];
+	char	source[64];
+	int64_t	start, first, last;
+	long	count;
+	double	sum, min, max;
+};
 
-	bulk = mongoc_collection_create_bulk_operation_with_opts(agg, opts);
+static void
+sum_windows(bson_t *const *docs, size_t k, struct window_sum *w, size_t *nw)
+{
 	for (size_t i = 0; i < k; i++) {
 		bson_iter_t	 it;
 		const char	*src = "";
 		int64_t		 ts = 0, start;
+		double		 v = 0;
 		char		 id[96];
 		size_t		 j;
 
@@ -119,33 +119,77 @@ mark_windows(mongoc_collection_t *agg, const bson_t *opts,
 			src = bson_iter_utf8(&it, NULL);
 		if (bson_iter_init_find(&it, docs[i], "ts"))
 			ts = bson_iter_date_time(&it);
+		if (bson_iter_init_find(&it, docs[i], "value"))
+			v = bson_iter_as_double(&it);
 		start = ts - ts % 60000;
 		snprintf(id, sizeof(id), "%lld:%zu:%s:temperature",
 		    (long long)start, strlen(src), src);
-		for (j = 0; j < nids; j++)
-			if (strcmp(ids[j], id) == 0)
-				break;
-		if (j < nids)
-			continue;
-		if (nids < 64)
-			snprintf(ids[nids++], sizeof(ids[0]), "%s", id);
+		for (j = 0; j < *nw && strcmp(w[j].id, id) != 0; j++)
+			;
+		if (j == *nw) {
+			if (*nw == 64)
+				continue;
+			memset(&w[j], 0, sizeof(w[j]));
+			snprintf(w[j].id, sizeof(w[j].id), "%s", id);
+			snprintf(w[j].source, sizeof(w[j].source), "%s", src);
+			w[j].start = start;
+			w[j].first = w[j].last = ts;
+			w[j].min = w[j].max = v;
+			(*nw)++;
+		}
+		w[j].count++;
+		w[j].sum += v;
+		w[j].min = v < w[j].min ? v : w[j].min;
+		w[j].max = v > w[j].max ? v : w[j].max;
+		w[j].first = ts < w[j].first ? ts : w[j].first;
+		w[j].last = ts > w[j].last ? ts : w[j].last;
+	}
+}
 
+/* store_windows.c's weir_store_apply_deltas for docs[0..k): one upsert
+ * per distinct (source, type, 1-minute window), guarded by epoch 0, in one
+ * unordered bulk. */
+static void
+apply_deltas(mongoc_collection_t *agg, const bson_t *opts,
+    bson_t *const *docs, size_t k)
+{
+	mongoc_bulk_operation_t	*bulk;
+	bson_t			 reply;
+	bson_error_t		 err;
+	struct window_sum	 w[64];
+	size_t			 nw = 0;
+
+	sum_windows(docs, k, w, &nw);
+	bulk = mongoc_collection_create_bulk_operation_with_opts(agg, opts);
+	for (size_t j = 0; j < nw; j++) {
 		bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER,
-		    uopts = BSON_INITIALIZER, inc, set, ins;
-		BSON_APPEND_UTF8(&sel, "_id", id);
+		    uopts = BSON_INITIALIZER, inc, min, max, set, ins;
+
+		BSON_APPEND_UTF8(&sel, "_id", w[j].id);
+		BSON_APPEND_INT64(&sel, "epoch", 0);
 		BSON_APPEND_DOCUMENT_BEGIN(&upd, "$inc", &inc);
-		BSON_APPEND_INT64(&inc, "dirty_seq", 1);
+		BSON_APPEND_INT64(&inc, "count", w[j].count);
+		BSON_APPEND_INT64(&inc, "values", w[j].count);
+		BSON_APPEND_DOUBLE(&inc, "sum", w[j].sum);
+		BSON_APPEND_INT64(&inc, "seq", 1);
 		bson_append_document_end(&upd, &inc);
+		BSON_APPEND_DOCUMENT_BEGIN(&upd, "$min", &min);
+		BSON_APPEND_DATE_TIME(&min, "first_ts", w[j].first);
+		BSON_APPEND_DOUBLE(&min, "min", w[j].min);
+		bson_append_document_end(&upd, &min);
+		BSON_APPEND_DOCUMENT_BEGIN(&upd, "$max", &max);
+		BSON_APPEND_DATE_TIME(&max, "last_ts", w[j].last);
+		BSON_APPEND_DOUBLE(&max, "max", w[j].max);
+		bson_append_document_end(&upd, &max);
 		BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
-		BSON_APPEND_BOOL(&set, "dirty", true);
+		BSON_APPEND_DATE_TIME(&set, "updated_at", (int64_t)now_ms());
 		bson_append_document_end(&upd, &set);
 		BSON_APPEND_DOCUMENT_BEGIN(&upd, "$setOnInsert", &ins);
-		BSON_APPEND_UTF8(&ins, "source", src);
+		BSON_APPEND_UTF8(&ins, "source", w[j].source);
 		BSON_APPEND_UTF8(&ins, "type", "temperature");
-		BSON_APPEND_DATE_TIME(&ins, "window_start", start);
-		BSON_APPEND_DATE_TIME(&ins, "window_end", start + 60000);
-		BSON_APPEND_INT64(&ins, "clean_seq", 0);
-		BSON_APPEND_INT64(&ins, "count", 0);
+		BSON_APPEND_DATE_TIME(&ins, "window_start", w[j].start);
+		BSON_APPEND_DATE_TIME(&ins, "window_end", w[j].start + 60000);
+		BSON_APPEND_BOOL(&ins, "dirty", false);
 		bson_append_document_end(&upd, &ins);
 		BSON_APPEND_BOOL(&uopts, "upsert", true);
 		mongoc_bulk_operation_update_one_with_opts(bulk, &sel, &upd,
@@ -155,7 +199,7 @@ mark_windows(mongoc_collection_t *agg, const bson_t *opts,
 		bson_destroy(&uopts);
 	}
 	if (!mongoc_bulk_operation_execute(bulk, &reply, &err))
-		die("window marks", &err);
+		die("window deltas", &err);
 	bson_destroy(&reply);
 	mongoc_bulk_operation_destroy(bulk);
 }
@@ -266,14 +310,14 @@ main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "size", required_argument, NULL, 's' },
 		{ "window-query", required_argument, NULL, 'q' },
-		{ "with-marks", no_argument, NULL, 'm' },
+		{ "with-deltas", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*uri_s = NULL, *db = NULL;
 	long			 n = 1000, batch = 500, inserted = 0;
 	long long		 query_start = -1;
-	int			 marks = 0;
+	int			 deltas = 0;
 	mongoc_collection_t	*agg = NULL;
 	int			 size = 256, ch;
 	char			 host[256], pad[65536];
@@ -293,7 +337,7 @@ main(int argc, char **argv)
 		case 'b': batch = atol(optarg); break;
 		case 's': size = atoi(optarg); break;
 		case 'q': query_start = atoll(optarg); break;
-		case 'm': marks = 1; break;
+		case 'm': deltas = 1; break;
 		case 'n': n = atol(optarg); break;
 		case 'h': fputs(usage_text, stdout); return (0);
 		default: fputs(usage_text, stderr); return (2);
@@ -325,8 +369,8 @@ main(int argc, char **argv)
 		window_query(coll, (int64_t)query_start);
 		goto done;
 	}
-	create_indexes(c, db, marks);
-	if (marks)
+	create_indexes(c, db, deltas);
+	if (deltas)
 		agg = mongoc_client_get_collection(c, db, "aggregates");
 
 	if ((docs = calloc((size_t)n, sizeof(*docs))) == NULL)
@@ -348,7 +392,7 @@ main(int argc, char **argv)
 		}
 		bson_destroy(&reply);
 		if (agg != NULL)
-			mark_windows(agg, &opts, docs + i, k);
+			apply_deltas(agg, &opts, docs + i, k);
 		inserted += (long)k;
 	}
 	t1 = now_ms();
