@@ -21,9 +21,7 @@ weir_batch_init(struct weir_batch *b, size_t cap)
 	b->window_ids = calloc(cap, WEIR_WINDOW_ID_MAX);
 	b->event_window = calloc(cap, sizeof(*b->event_window));
 	b->window_deltas = calloc(cap, sizeof(*b->window_deltas));
-	b->window_epochs = calloc(cap, sizeof(*b->window_epochs));
 	if (b->event_window == NULL || b->window_deltas == NULL ||
-	    b->window_epochs == NULL ||
 	    b->dead_tags == NULL || b->events == NULL || b->docs == NULL ||
 	    b->doc_ptrs == NULL || b->originals == NULL ||
 	    b->rejected_at == NULL || b->windows == NULL ||
@@ -55,7 +53,6 @@ weir_batch_free(struct weir_batch *b)
 	free(b->window_ids);
 	free(b->event_window);
 	free(b->window_deltas);
-	free(b->window_epochs);
 	free(b->arena);
 	weir_window_set_free(&b->window_set);
 	memset(b, 0, sizeof(*b));

@@ -45,7 +45,6 @@ struct weir_batch {
 	size_t			n_windows;
 	size_t			*event_window;	/* [n]: index into windows */
 	struct weir_agg		*window_deltas;	/* [n_windows], see below */
-	int64_t			*window_epochs;	/* [n_windows], the consumer's */
 	uint64_t		stage_ns[WEIR_STAGE_MAX];
 };
 

@@ -1,5 +1,5 @@
 /* consumer.c - one consumer thread: consume, run the pipeline, write, ack.
- * A batch is acked (multiple) only after its events and windows are durable. */
+ * Events are acked (multiple) only after they and their windows are durable. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "epoch_cache.h"
 #include "log.h"
 #include "timestamp.h"
+#include "window_acc.h"
 
 #define IDLE_WAIT_MS		250
 #define CONFIRM_TIMEOUT_MS	10000
@@ -33,6 +34,9 @@ struct weir_consumer {
 	struct weir_backoff	backoff;
 	struct weir_stage_ctx	stage_ctx;
 	struct weir_epoch_cache	epochs;
+	struct weir_window_acc	acc;		/* windows of unacked events */
+	uint64_t		pending_tag;	/* stored, not acked yet */
+	size_t			pending_n;
 	int			store_failing;
 	int			consuming;	/* counted in amqp_connected */
 	int64_t			last_heartbeat_ms;
@@ -170,52 +174,122 @@ write_events(struct weir_consumer *c, struct weir_insert_result *res,
 	}
 }
 
+/* Marks windows dirty; the aggregator rebuilds them. Always exact. Each
+ * will be claimed by a rebuild, so this consumer marks rather than tries
+ * deltas on it from now on. */
 static int
-mark_windows(struct weir_consumer *c)
+mark_windows(struct weir_consumer *c, const struct weir_window_ref *w,
+    size_t n)
 {
 	char	err[256];
 
 	for (;;) {
-		if (weir_store_mark_windows(c->ctx->store, c->mongo,
-		    c->batch.windows, c->batch.n_windows, err, sizeof(err)) == 0)
+		if (weir_store_mark_windows(c->ctx->store, c->mongo, w, n, err,
+		    sizeof(err)) == 0)
 			break;
 		if (store_retry_wait(c, "mark windows", err) == -1)
 			return (-1);
 	}
-	WEIR_INC(weir_metrics->windows_marked, c->batch.n_windows);
-	/* Learn the epochs now, after this batch's insert: they may only
-	 * guard deltas of events inserted later. Failing here is harmless. */
-	(void)weir_store_read_epochs(c->ctx->store, c->mongo, c->batch.windows,
-	    c->batch.n_windows, &c->epochs);
+	WEIR_INC(weir_metrics->windows_marked, n);
+	for (size_t i = 0; i < n; i++)
+		weir_epoch_cache_put(&c->epochs, w[i].id, w[i].id_len, 1);
 	return (0);
 }
 
-/* Adds the batch to its windows; marks them dirty when a delta could
- * count an event twice or miss one (see store.h). */
+/* Moves accumulated window i behind the first *k (the ones for deltas). */
+static void
+set_aside(struct weir_window_acc *a, size_t i, size_t *k)
+{
+	struct weir_window_ref	r = a->refs[i];
+	struct weir_agg		g = a->aggs[i];
+
+	(*k)--;
+	a->refs[i] = a->refs[*k];
+	a->aggs[i] = a->aggs[*k];
+	a->refs[*k] = r;
+	a->aggs[*k] = g;
+}
+
+/* Applies the accumulated window sums. Windows known to be claimed by a
+ * rebuild, refused ones and ones left in doubt by a failure are marked
+ * dirty instead. Empties the accumulator. */
 static int
-update_windows(struct weir_consumer *c, const struct weir_insert_result *res,
-    int retried)
+settle_windows(struct weir_consumer *c)
+{
+	struct weir_window_acc	*a = &c->acc;
+	size_t			k = a->n, from = 0, done;
+	char			err[256];
+	int			rc;
+
+	for (size_t i = 0; i < k;) {
+		if (weir_epoch_cache_get(&c->epochs, a->refs[i].id,
+		    a->refs[i].id_len) != 0)
+			set_aside(a, i, &k);
+		else
+			i++;
+	}
+	while (from < k) {
+		rc = weir_store_apply_deltas(c->ctx->store, c->mongo,
+		    a->refs + from, a->aggs + from, k - from, &done, err,
+		    sizeof(err));
+		if (rc == 0)
+			break;
+		WEIR_INC(weir_metrics->window_delta_conflicts, 1);
+		weir_log(WEIR_LOG_INFO, "window delta not applied; marking for "
+		    "a rebuild", "consumer", c->name, "error", err, NULL);
+		from += done;
+		if (rc == -1) {
+			k = from;
+			break;
+		}
+		set_aside(a, from, &k);
+	}
+	if (k < a->n && mark_windows(c, a->refs + k, a->n - k) == -1)
+		return (-1);
+	weir_window_acc_reset(a);
+	return (0);
+}
+
+/* Acks (multiple) every event stored since the last ack, once their
+ * windows are durable too. */
+static int
+commit(struct weir_consumer *c)
+{
+	if (settle_windows(c) == -1)
+		return (-1);
+	if (c->pending_tag == 0)
+		return (0);
+	if (amqp_basic_ack(c->amqp.conn, 1, c->pending_tag, 1) !=
+	    AMQP_STATUS_OK)
+		return (-1);
+	c->pending_tag = 0;
+	c->pending_n = 0;
+	return (0);
+}
+
+/* Books the stored batch into its windows: into the accumulator when its
+ * sums can be trusted (a first, clean insert), otherwise by marking the
+ * windows dirty at once. *exact says which. */
+static int
+book_windows(struct weir_consumer *c, const struct weir_insert_result *res,
+    int retried, int *exact)
 {
 	struct weir_batch	*b = &c->batch;
-	char			err[256];
 
-	if (b->n_windows == 0)
-		return (0);
-	if (!retried && res->duplicates == 0) {
-		weir_batch_sum_windows(b);
-		for (size_t i = 0; i < b->n_windows; i++)
-			b->window_epochs[i] = weir_epoch_cache_get(&c->epochs,
-			    b->windows[i].id, b->windows[i].id_len);
-		if (weir_store_apply_deltas(c->ctx->store, c->mongo,
-		    b->windows, b->window_deltas, b->window_epochs,
-		    b->n_windows, err, sizeof(err)) == 0)
-			return (0);
-		WEIR_INC(weir_metrics->window_delta_conflicts, 1);
-		weir_log(WEIR_LOG_INFO, "window deltas not applied; marking "
-		    "the windows for a rebuild", "consumer", c->name, "error",
-		    err, NULL);
+	*exact = !retried && res->duplicates == 0;
+	if (!*exact) {
+		if (settle_windows(c) == -1)
+			return (-1);
+		return (mark_windows(c, b->windows, b->n_windows));
 	}
-	return (mark_windows(c));
+	weir_batch_sum_windows(b);
+	if (weir_window_acc_add(&c->acc, b) == 0)
+		return (0);
+	/* Full: settle and ack what came before; an empty accumulator holds
+	 * any batch (its capacity is the batch size). */
+	if (commit(c) == -1)
+		return (-1);
+	return (weir_window_acc_add(&c->acc, b));
 }
 
 static int
@@ -287,29 +361,36 @@ observe_batch(struct weir_consumer *c, const struct weir_insert_result *res,
 		    (double)(now - b->events[i].ts_ms) / 1000.0);
 }
 
-/* Makes the batch durable and acks it. -1: the connection must be
- * dropped (unacked messages return to the queue; nothing is lost). */
+/* Makes the batch durable; acks when due: when asked (idle, stopping),
+ * after a batch that was not exact, or before the unacked events would
+ * use up the prefetch window. -1: the connection must be dropped
+ * (unacked messages return to the queue; nothing is lost). */
 static int
-flush(struct weir_consumer *c)
+flush(struct weir_consumer *c, int ack_now)
 {
+	struct weir_batch		*b = &c->batch;
 	struct weir_insert_result	res;
 	uint64_t			started = weir_mono_ns();
-	int				retried = 0;
+	int				retried = 0, exact = 1;
 
-	if (c->batch.deliveries == 0)
-		return (0);
+	if (b->deliveries == 0)
+		return (ack_now ? commit(c) : 0);
 	if (ack_dead_letters(c) == -1)
 		return (-1);
 	memset(&res, 0, sizeof(res));
-	res.rejected_at = c->batch.rejected_at;
-	if (c->batch.n > 0) {
+	res.rejected_at = b->rejected_at;
+	if (b->n > 0) {
 		if (write_events(c, &res, &retried) == -1)
 			return (-1);
 		if (res.rejected > 0 &&
 		    dead_letter_rejected(c, res.first_error) == -1)
 			return (-1);
-		if (update_windows(c, &res, retried) == -1)
+		if (book_windows(c, &res, retried, &exact) == -1)
 			return (-1);
+		/* Dead letters were acked one by one; acking one of their
+		 * tags again would make the broker close the channel. */
+		c->pending_tag = b->last_valid_tag;
+		c->pending_n += b->n;
 	}
 	if (c->store_failing) {
 		weir_log(WEIR_LOG_INFO, "store writes recovered", "consumer",
@@ -318,13 +399,11 @@ flush(struct weir_consumer *c)
 		WEIR_SET(c->ctx->slot->mongodb_connected, 1);
 	}
 	weir_backoff_reset(&c->backoff);
-	/* Dead letters were acked one by one; acking one of their tags
-	 * again would make the broker close the channel. */
-	if (c->batch.n > 0 && amqp_basic_ack(c->amqp.conn, 1,
-	    c->batch.last_valid_tag, 1) != AMQP_STATUS_OK)
+	if ((ack_now || !exact || c->pending_n + 2 * b->cap >
+	    (size_t)c->cfg->prefetch) && commit(c) == -1)
 		return (-1);
 	observe_batch(c, &res, started);
-	weir_batch_reset(&c->batch);
+	weir_batch_reset(b);
 	return (0);
 }
 
@@ -410,7 +489,8 @@ wait_ms(const struct weir_consumer *c)
 	int64_t	left;
 
 	if (c->batch.deliveries == 0)
-		return (IDLE_WAIT_MS);
+		return (c->pending_n > 0 ? c->cfg->batch_timeout_ms :
+		    IDLE_WAIT_MS);
 	left = c->batch.started_ms + c->cfg->batch_timeout_ms - weir_now_ms();
 	return (left > 0 ? (int)left : 0);
 }
@@ -432,12 +512,14 @@ consume_step(struct weir_consumer *c)
 		if (rc == -1)
 			return (-1);
 		if (c->batch.deliveries >= c->batch.cap)
-			return (flush(c));
+			return (flush(c, 0));
 		return (0);
 	}
+	/* Nothing more came within the batch timeout: store and ack. */
 	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
 	    r.library_error == AMQP_STATUS_TIMEOUT)
-		return (wait_ms(c) == 0 ? flush(c) : 0);
+		return (c->batch.deliveries == 0 || wait_ms(c) == 0 ?
+		    flush(c, 1) : 0);
 	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
 	    r.library_error == AMQP_STATUS_UNEXPECTED_STATE)
 		return (on_other_frame(c));
@@ -447,10 +529,13 @@ consume_step(struct weir_consumer *c)
 static void
 drop_connection(struct weir_consumer *c)
 {
-	if (c->batch.deliveries > 0)
-		weir_log(WEIR_LOG_WARN, "dropping unacked batch; the broker "
-		    "redelivers it", "consumer", c->name, NULL);
+	if (c->batch.deliveries > 0 || c->pending_n > 0)
+		weir_log(WEIR_LOG_WARN, "dropping unacked deliveries; the broker "
+		    "redelivers them", "consumer", c->name, NULL);
 	weir_batch_reset(&c->batch);
+	weir_window_acc_reset(&c->acc);
+	c->pending_tag = 0;
+	c->pending_n = 0;
 	disconnect(c);
 }
 
@@ -468,7 +553,7 @@ consumer_main(void *arg)
 		}
 	}
 	/* SIGTERM: finish and ack the batch in flight, then leave. */
-	if (c->amqp.conn != NULL && flush(c) == -1)
+	if (c->amqp.conn != NULL && flush(c, 1) == -1)
 		weir_log(WEIR_LOG_WARN, "could not finish the batch in flight",
 		    "consumer", c->name, NULL);
 	drop_connection(c);
@@ -499,11 +584,18 @@ weir_consumer_start(struct weir_worker_ctx *ctx, int index)
 		free(c);
 		return (NULL);
 	}
+	if (weir_window_acc_init(&c->acc, (size_t)ctx->cfg->batch_size) ==
+	    -1) {
+		weir_batch_free(&c->batch);
+		free(c);
+		return (NULL);
+	}
 	/* Signals stay with Kore's event loop thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (pthread_create(&c->thread, NULL, consumer_main, c) != 0) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		weir_window_acc_free(&c->acc);
 		weir_batch_free(&c->batch);
 		free(c);
 		return (NULL);
@@ -516,6 +608,7 @@ void
 weir_consumer_join(struct weir_consumer *c)
 {
 	pthread_join(c->thread, NULL);
+	weir_window_acc_free(&c->acc);
 	weir_batch_free(&c->batch);
 	free(c);
 }

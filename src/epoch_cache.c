@@ -1,5 +1,5 @@
 /* epoch_cache.c - an open-addressing table of window hash -> epoch.
- * Forgetting an entry is always safe: the next delta then fails and the window is rebuilt. */
+ * Forgetting an entry is always safe: the next delta is refused and the window marked. */
 #include <string.h>
 
 #include "epoch_cache.h"
@@ -7,7 +7,6 @@
 
 #define SLOT_MASK	(WEIR_EPOCH_CACHE_SLOTS - 1)
 #define FULL_AT		(WEIR_EPOCH_CACHE_SLOTS * 3 / 4)
-#define KEEP_MS		(60 * 60 * 1000)
 
 static uint64_t
 key(const char *id, size_t len)
@@ -43,51 +42,20 @@ weir_epoch_cache_get(const struct weir_epoch_cache *c, const char *id,
 	return (c->hash[i] != 0 ? c->epoch[i] : 0);
 }
 
-/* Rebuilds the table without epoch-0 entries and windows older than the cutoff. */
-static void
-rehash(struct weir_epoch_cache *c, int64_t older_than_ms)
-{
-	struct weir_epoch_cache	old = *c;
-
-	weir_epoch_cache_init(c);
-	for (size_t i = 0; i < WEIR_EPOCH_CACHE_SLOTS; i++) {
-		size_t j;
-
-		if (old.hash[i] == 0 || old.epoch[i] == 0 ||
-		    old.start_ms[i] < older_than_ms)
-			continue;
-		j = find(c, old.hash[i]);
-		c->hash[j] = old.hash[i];
-		c->epoch[j] = old.epoch[i];
-		c->start_ms[j] = old.start_ms[i];
-		c->n++;
-	}
-}
-
 void
 weir_epoch_cache_put(struct weir_epoch_cache *c, const char *id, size_t len,
-    int64_t start_ms, int64_t epoch)
+    int64_t epoch)
 {
 	uint64_t	h = key(id, len);
 	size_t		i = find(c, h);
 
-	if (c->hash[i] != 0) {
-		c->epoch[i] = epoch;
-		c->start_ms[i] = start_ms;
-		if (epoch == 0)
-			rehash(c, INT64_MIN);
-		return;
-	}
-	if (epoch == 0)
-		return;
-	if (c->n + 1 >= FULL_AT) {
-		rehash(c, start_ms - KEEP_MS);
-		if (c->n + 1 >= FULL_AT)
+	if (c->hash[i] == 0) {
+		if (c->n + 1 >= FULL_AT) {
 			weir_epoch_cache_init(c);
-		i = find(c, h);
+			i = find(c, h);
+		}
+		c->hash[i] = h;
+		c->n++;
 	}
-	c->hash[i] = h;
 	c->epoch[i] = epoch;
-	c->start_ms[i] = start_ms;
-	c->n++;
 }

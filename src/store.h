@@ -56,35 +56,31 @@ struct weir_window_ref {
 };
 
 struct weir_agg;
-struct weir_epoch_cache;
 
 /*
  * Window upkeep (store_windows.c; docs/architecture.md has the argument).
- * The normal path adds each batch's per-window sums to the window
- * documents ("deltas"), guarded by the window's rebuild epoch as the
- * consumer knew it before the insert. Whenever that cannot be trusted (the
- * insert met duplicates or was retried, a delta failed or met another
- * epoch) the windows are marked dirty instead, and the aggregator rebuilds
- * them from `events` once they have been quiet for a while.
+ * The normal path adds the sums of freshly inserted events to their window
+ * documents ("deltas"), but only to windows never claimed by a rebuild
+ * (epoch 0). Whenever a delta cannot be trusted (the insert met duplicates
+ * or was retried, the window was rebuilt, the write failed) the windows
+ * are marked dirty instead, and the aggregator rebuilds them from `events`
+ * once they have been quiet for a while.
  */
 
-/* Applies deltas[i] to windows[i] where deltas[i].count > 0, each only if
- * the window is still at epochs[i]. 0: all applied. -1: some may not be
- * (conflict or failure); the caller must mark all n windows dirty. */
+/* Applies deltas[i] to windows[i], in order, skipping empty deltas.
+ * 0: all applied. 1: windows before *done were applied, windows[*done] was
+ * refused (it has been claimed by a rebuild; mark it), the rest were not
+ * tried. -1: the store failed; windows from *done on are in doubt (mark
+ * them). */
 int			weir_store_apply_deltas(struct weir_store *,
 			    mongoc_client_t *, const struct weir_window_ref *,
-			    const struct weir_agg *deltas, const int64_t *epochs,
-			    size_t n, char *err, size_t errlen);
+			    const struct weir_agg *deltas, size_t n,
+			    size_t *done, char *err, size_t errlen);
 
 /* Marks windows dirty (creating them if absent). Always safe. */
 int			weir_store_mark_windows(struct weir_store *,
 			    mongoc_client_t *, const struct weir_window_ref *,
 			    size_t n, char *err, size_t errlen);
-
-/* Reads the current epochs of n windows into the cache. */
-int			weir_store_read_epochs(struct weir_store *,
-			    mongoc_client_t *, const struct weir_window_ref *,
-			    size_t n, struct weir_epoch_cache *);
 
 /* Rebuilds up to `limit` dirty windows that have not changed for
  * quiet_ms from `events`; returns how many it brought up to date, or -1

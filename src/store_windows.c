@@ -1,10 +1,9 @@
 /* store_windows.c - the `aggregates` collection: deltas, dirty marks, rebuilds.
- * Exactness rests on each window's epoch and seq; docs/architecture.md has the argument. */
+ * Exactness rests on each window's epoch and seq; docs/architecture.md argues it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "epoch_cache.h"
 #include "store.h"
 #include "store_priv.h"
 #include "timestamp.h"
@@ -17,15 +16,6 @@
 /* How many dirty windows one pass looks at (and counts, for the gauge). */
 #define DIRTY_SCAN_MAX		4096
 
-/* Appends statement i to the bulk; returns 0 when it had nothing to add. */
-typedef int (*append_fn)(mongoc_bulk_operation_t *, size_t i,
-    const void *arg, int64_t now_ms);
-
-struct delta_args {
-	const struct weir_window_ref	*w;
-	const struct weir_agg		*a;
-	const int64_t			*epochs;
-};
 
 static void
 append_window_fields(bson_t *doc, const struct weir_window_ref *w)
@@ -49,14 +39,11 @@ add_upsert(mongoc_bulk_operation_t *bulk, bson_t *sel, bson_t *upd)
 }
 
 /* A mark bumps seq, which voids any rebuild in progress, and sets dirty. */
-static int
-append_mark(mongoc_bulk_operation_t *bulk, size_t i, const void *arg,
+static void
+append_mark(mongoc_bulk_operation_t *bulk, const struct weir_window_ref *w,
     int64_t now_ms)
 {
-	const struct weir_window_ref	*w = (const struct weir_window_ref *)
-					    arg + i;
-	bson_t				sel = BSON_INITIALIZER,
-					upd = BSON_INITIALIZER, inc, set, ins;
+	bson_t	sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, inc, set, ins;
 
 	bson_append_utf8(&sel, "_id", 3, w->id, (int)w->id_len);
 	bson_append_document_begin(&upd, "$inc", 4, &inc);
@@ -74,24 +61,19 @@ append_mark(mongoc_bulk_operation_t *bulk, size_t i, const void *arg,
 	BSON_APPEND_DOUBLE(&ins, "sum", 0);
 	bson_append_document_end(&upd, &ins);
 	add_upsert(bulk, &sel, &upd);
-	return (1);
 }
 
-/* A delta matches only the epoch the consumer knew before its insert;
- * against any other epoch the upsert fails with a duplicate key. */
-static int
-append_delta(mongoc_bulk_operation_t *bulk, size_t i, const void *arg,
-    int64_t now_ms)
+/* A delta applies only to a window never claimed for a rebuild (epoch 0);
+ * against any other the upsert fails with a duplicate key. */
+static void
+append_delta(mongoc_bulk_operation_t *bulk, const struct weir_window_ref *w,
+    const struct weir_agg *a, int64_t now_ms)
 {
-	const struct delta_args	*d = arg;
-	const struct weir_agg	*a = &d->a[i];
-	bson_t			sel = BSON_INITIALIZER, upd = BSON_INITIALIZER,
-				inc, min, max, set, ins;
+	bson_t	sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, inc, min, max,
+		set, ins;
 
-	if (a->count == 0)
-		return (0);
-	bson_append_utf8(&sel, "_id", 3, d->w[i].id, (int)d->w[i].id_len);
-	BSON_APPEND_INT64(&sel, "epoch", d->epochs[i]);
+	bson_append_utf8(&sel, "_id", 3, w->id, (int)w->id_len);
+	BSON_APPEND_INT64(&sel, "epoch", 0);
 	bson_append_document_begin(&upd, "$inc", 4, &inc);
 	BSON_APPEND_INT64(&inc, "count", (int64_t)a->count);
 	BSON_APPEND_INT64(&inc, "values", (int64_t)a->values);
@@ -112,11 +94,10 @@ append_delta(mongoc_bulk_operation_t *bulk, size_t i, const void *arg,
 	BSON_APPEND_DATE_TIME(&set, "updated_at", now_ms);
 	bson_append_document_end(&upd, &set);
 	bson_append_document_begin(&upd, "$setOnInsert", 12, &ins);
-	append_window_fields(&ins, &d->w[i]);
+	append_window_fields(&ins, w);
 	BSON_APPEND_BOOL(&ins, "dirty", false);
 	bson_append_document_end(&upd, &ins);
 	add_upsert(bulk, &sel, &upd);
-	return (1);
 }
 
 /* Every statement is an upsert, so each must have matched or inserted. */
@@ -133,140 +114,141 @@ all_applied(const bson_t *reply, size_t n)
 	return (done == (int64_t)n);
 }
 
-/* Runs the statements in bulks of UPDATES_PER_BULK, stopping at the first
- * bulk that fails or does not account for all its statements. */
-static int
-run_updates(struct weir_store *s, mongoc_client_t *c, size_t n,
-    append_fn append, const void *arg, char *err, size_t len)
+static mongoc_bulk_operation_t *
+new_bulk(struct weir_store *s, mongoc_collection_t *coll, int ordered)
 {
-	mongoc_collection_t	*coll;
 	mongoc_bulk_operation_t	*bulk;
-	bson_t			opts = BSON_INITIALIZER, reply;
-	bson_error_t		berr;
-	int64_t			now = weir_now_ms();
-	size_t			added;
-	int			ok = 1;
+	bson_t			opts = BSON_INITIALIZER;
 
-	BSON_APPEND_BOOL(&opts, "ordered", false);
+	BSON_APPEND_BOOL(&opts, "ordered", ordered);
 	mongoc_write_concern_append(s->wc, &opts);
-	coll = mongoc_client_get_collection(c, s->db, "aggregates");
-	pthread_mutex_lock(&s->window_lock);
-	for (size_t from = 0; ok && from < n; from += UPDATES_PER_BULK) {
-		bulk = mongoc_collection_create_bulk_operation_with_opts(coll,
-		    &opts);
-		added = 0;
-		for (size_t i = from; i < n && i < from + UPDATES_PER_BULK; i++)
-			added += (size_t)append(bulk, i, arg, now);
-		if (added > 0) {
-			ok = mongoc_bulk_operation_execute(bulk, &reply,
-			    &berr) != 0;
-			if (!ok)
-				snprintf(err, len, "%s", berr.message);
-			else if (!(ok = all_applied(&reply, added)))
-				snprintf(err, len, "%zu statements, not all "
-				    "applied", added);
-			bson_destroy(&reply);
-		}
-		mongoc_bulk_operation_destroy(bulk);
-	}
-	pthread_mutex_unlock(&s->window_lock);
-	mongoc_collection_destroy(coll);
+	bulk = mongoc_collection_create_bulk_operation_with_opts(coll, &opts);
 	bson_destroy(&opts);
-	return (ok ? 0 : -1);
+	return (bulk);
+}
+
+/* The index of an ordered bulk's write error if it is a duplicate key
+ * (an upsert that met another epoch), else -1. */
+static int64_t
+conflict_index(const bson_t *reply)
+{
+	bson_iter_t	it, arr, doc;
+	int64_t		index = -1, code = -1;
+
+	if (bson_iter_init_find(&it, reply, "writeConcernErrors") ||
+	    !bson_iter_init_find(&it, reply, "writeErrors") ||
+	    !bson_iter_recurse(&it, &arr) || !bson_iter_next(&arr) ||
+	    !bson_iter_recurse(&arr, &doc))
+		return (-1);
+	while (bson_iter_next(&doc)) {
+		if (strcmp(bson_iter_key(&doc), "index") == 0)
+			index = bson_iter_as_int64(&doc);
+		else if (strcmp(bson_iter_key(&doc), "code") == 0)
+			code = bson_iter_as_int64(&doc);
+	}
+	return (code == 11000 ? index : -1);
+}
+
+/* Runs one ordered bulk of deltas for w[from..to); see the header. */
+static int
+delta_bulk(struct weir_store *s, mongoc_collection_t *coll,
+    const struct weir_window_ref *w, const struct weir_agg *a, size_t from,
+    size_t to, size_t *done, char *err, size_t len)
+{
+	mongoc_bulk_operation_t	*bulk = new_bulk(s, coll, 1);
+	bson_t			reply;
+	bson_error_t		berr;
+	size_t			at[UPDATES_PER_BULK], added = 0;
+	int64_t			now = weir_now_ms(), bad;
+	int			rc = 0;
+
+	for (size_t i = from; i < to; i++) {
+		if (a[i].count > 0) {
+			append_delta(bulk, &w[i], &a[i], now);
+			at[added++] = i;
+		}
+	}
+	*done = to;
+	if (added > 0 && !mongoc_bulk_operation_execute(bulk, &reply, &berr)) {
+		snprintf(err, len, "%s", berr.message);
+		bad = conflict_index(&reply);
+		rc = bad >= 0 && (size_t)bad < added ? 1 : -1;
+		*done = rc == 1 ? at[bad] : from;
+	} else if (added > 0 && !all_applied(&reply, added)) {
+		snprintf(err, len, "%zu deltas, not all applied", added);
+		rc = -1;
+		*done = from;
+	}
+	if (added > 0)
+		bson_destroy(&reply);
+	mongoc_bulk_operation_destroy(bulk);
+	return (rc);
 }
 
 int
 weir_store_apply_deltas(struct weir_store *s, mongoc_client_t *c,
-    const struct weir_window_ref *w, const struct weir_agg *deltas,
-    const int64_t *epochs, size_t n, char *err, size_t len)
+    const struct weir_window_ref *w, const struct weir_agg *deltas, size_t n,
+    size_t *done, char *err, size_t len)
 {
-	struct delta_args	d = { w, deltas, epochs };
+	mongoc_collection_t	*coll;
+	int			rc = 0;
 
-	return (run_updates(s, c, n, append_delta, &d, err, len));
+	*done = 0;
+	coll = mongoc_client_get_collection(c, s->db, "aggregates");
+	pthread_mutex_lock(&s->window_lock);
+	for (size_t from = 0; rc == 0 && from < n; from += UPDATES_PER_BULK)
+		rc = delta_bulk(s, coll, w, deltas, from, from +
+		    UPDATES_PER_BULK < n ? from + UPDATES_PER_BULK : n, done,
+		    err, len);
+	pthread_mutex_unlock(&s->window_lock);
+	mongoc_collection_destroy(coll);
+	return (rc);
+}
+
+/* One unordered bulk of marks per UPDATES_PER_BULK windows. */
+static int
+mark_bulks(struct weir_store *s, mongoc_collection_t *coll,
+    const struct weir_window_ref *w, size_t n, char *err, size_t len)
+{
+	mongoc_bulk_operation_t	*bulk;
+	bson_t			reply;
+	bson_error_t		berr;
+	int64_t			now = weir_now_ms();
+	size_t			k;
+	int			ok = 1;
+
+	for (size_t from = 0; ok && from < n; from += UPDATES_PER_BULK) {
+		bulk = new_bulk(s, coll, 0);
+		k = n - from < UPDATES_PER_BULK ? n - from : UPDATES_PER_BULK;
+		for (size_t i = from; i < from + k; i++)
+			append_mark(bulk, &w[i], now);
+		ok = mongoc_bulk_operation_execute(bulk, &reply, &berr) != 0;
+		if (!ok)
+			snprintf(err, len, "mark windows: %s", berr.message);
+		else if (!(ok = all_applied(&reply, k)))
+			snprintf(err, len, "mark windows: not all applied");
+		bson_destroy(&reply);
+		mongoc_bulk_operation_destroy(bulk);
+	}
+	return (ok ? 0 : -1);
 }
 
 int
 weir_store_mark_windows(struct weir_store *s, mongoc_client_t *c,
     const struct weir_window_ref *w, size_t n, char *err, size_t len)
 {
+	mongoc_collection_t	*coll;
+	int			rc;
+
+	coll = mongoc_client_get_collection(c, s->db, "aggregates");
+	pthread_mutex_lock(&s->window_lock);
 	/* Two processors may upsert the same new window at once; the loser
 	 * gets E11000 and the second attempt finds the document. */
-	if (run_updates(s, c, n, append_mark, w, err, len) == 0)
-		return (0);
-	return (run_updates(s, c, n, append_mark, w, err, len));
-}
-
-static void
-learn_epoch(const bson_t *doc, const struct weir_window_ref *w, size_t n,
-    uint8_t *seen, struct weir_epoch_cache *cache)
-{
-	bson_iter_t	it;
-	const char	*id;
-	uint32_t	len;
-	int64_t		epoch = 0;
-
-	if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_UTF8(&it))
-		return;
-	id = bson_iter_utf8(&it, &len);
-	if (bson_iter_init_find(&it, doc, "epoch"))
-		epoch = bson_iter_as_int64(&it);
-	for (size_t i = 0; i < n; i++) {
-		if (!seen[i] && w[i].id_len == len &&
-		    memcmp(w[i].id, id, len) == 0) {
-			weir_epoch_cache_put(cache, id, len, w[i].start_ms,
-			    epoch);
-			seen[i] = 1;
-			return;
-		}
-	}
-}
-
-int
-weir_store_read_epochs(struct weir_store *s, mongoc_client_t *c,
-    const struct weir_window_ref *w, size_t n, struct weir_epoch_cache *cache)
-{
-	mongoc_collection_t	*coll;
-	mongoc_cursor_t		*cur;
-	const bson_t		*doc;
-	bson_t			filter = BSON_INITIALIZER, opts = BSON_INITIALIZER,
-				id, in, proj;
-	bson_error_t		berr;
-	uint8_t			*seen;
-	char			key[24];
-	int			ok;
-
-	if (n == 0)
-		return (0);
-	if ((seen = calloc(n, 1)) == NULL)
-		return (-1);
-	bson_append_document_begin(&filter, "_id", 3, &id);
-	bson_append_array_begin(&id, "$in", 3, &in);
-	for (size_t i = 0; i < n; i++) {
-		snprintf(key, sizeof(key), "%zu", i);
-		bson_append_utf8(&in, key, -1, w[i].id, (int)w[i].id_len);
-	}
-	bson_append_array_end(&id, &in);
-	bson_append_document_end(&filter, &id);
-	bson_append_document_begin(&opts, "projection", 10, &proj);
-	BSON_APPEND_INT32(&proj, "epoch", 1);
-	bson_append_document_end(&opts, &proj);
-	coll = mongoc_client_get_collection(c, s->db, "aggregates");
-	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
-	while (mongoc_cursor_next(cur, &doc))
-		learn_epoch(doc, w, n, seen, cache);
-	ok = !mongoc_cursor_error(cur, &berr);
-	/* A window with no document is at epoch 0. */
-	for (size_t i = 0; ok && i < n; i++) {
-		if (!seen[i])
-			weir_epoch_cache_put(cache, w[i].id, w[i].id_len,
-			    w[i].start_ms, 0);
-	}
-	mongoc_cursor_destroy(cur);
+	if ((rc = mark_bulks(s, coll, w, n, err, len)) == -1)
+		rc = mark_bulks(s, coll, w, n, err, len);
+	pthread_mutex_unlock(&s->window_lock);
 	mongoc_collection_destroy(coll);
-	bson_destroy(&filter);
-	bson_destroy(&opts);
-	free(seen);
-	return (ok ? 0 : -1);
+	return (rc);
 }
 
 /* ---- rebuilds ------------------------------------------------------ */
@@ -412,8 +394,9 @@ compute_windows(struct weir_store *s, mongoc_client_t *c,
 }
 
 /*
- * Takes a dirty window for rebuilding by bumping its epoch, which fails
- * every delta prepared before; reads the seq the result write will be
+ * Takes a dirty window for rebuilding by bumping its epoch: from then on
+ * no delta applies to it (deltas need epoch 0), so the window changes only
+ * by marks, which bump seq. Reads the epoch and seq the result write is
  * guarded on. 1: claimed, 0: no longer dirty, -1: error.
  */
 static int
@@ -461,8 +444,7 @@ claim_window(struct weir_store *s, mongoc_client_t *c, struct dirty_window *w)
 }
 
 static void
-append_result(bson_t *upd, const struct dirty_window *w,
-    const struct weir_agg *a)
+append_result(bson_t *upd, const struct weir_agg *a)
 {
 	bson_t	set, unset;
 
@@ -478,8 +460,6 @@ append_result(bson_t *upd, const struct dirty_window *w,
 		BSON_APPEND_DATE_TIME(&set, "first_ts", a->first_ts_ms);
 		BSON_APPEND_DATE_TIME(&set, "last_ts", a->last_ts_ms);
 	}
-	/* Bumped again, so a delta prepared during the rebuild fails too. */
-	BSON_APPEND_INT64(&set, "epoch", w->epoch + 1);
 	BSON_APPEND_BOOL(&set, "dirty", false);
 	BSON_APPEND_DATE_TIME(&set, "updated_at", weir_now_ms());
 	bson_append_document_end(upd, &set);
@@ -498,9 +478,10 @@ append_result(bson_t *upd, const struct dirty_window *w,
 	bson_append_document_end(upd, &unset);
 }
 
-/* Writes the result only if neither a delta nor a mark reached the window
- * since the claim; otherwise it stays dirty for a later pass. Returns 1
- * when the window is now clean, 0 when it stays dirty, -1 on error. */
+/* Writes the result only if no mark reached the window and no other
+ * rebuild claimed it since our claim; otherwise it stays dirty for a later
+ * pass. Returns 1 when the window is now clean, 0 when it stays dirty, -1
+ * on error. */
 static int
 write_window(struct weir_store *s, mongoc_client_t *c,
     const struct dirty_window *w, const struct weir_agg *a)
@@ -515,7 +496,7 @@ write_window(struct weir_store *s, mongoc_client_t *c,
 	BSON_APPEND_UTF8(&sel, "_id", w->id);
 	BSON_APPEND_INT64(&sel, "epoch", w->epoch);
 	BSON_APPEND_INT64(&sel, "seq", w->seq);
-	append_result(&upd, w, a);
+	append_result(&upd, a);
 	mongoc_write_concern_append(s->wc, &opts);
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
 	pthread_mutex_lock(&s->window_lock);

@@ -8,7 +8,7 @@ import math
 
 import pika
 
-from checks import to_ms
+from checks import to_ms, wait_until
 from eventgen import (event_msgs, invalid_msgs, make_events, make_invalid)
 from publisher import Msg
 
@@ -223,3 +223,37 @@ def test_many_windows_per_batch(world):
     world.assert_exactly([e.id for e in events])
     world.wait_metric(weir, "weir_events_stored_total", 1000)
     world.wait_aggregates()
+
+
+def test_window_epoch_conflict_rebuilds(world):
+    """A window whose epoch moved under weir, as a rebuild claimed by
+    another processor moves it, refuses weir's delta: weir marks the window
+    dirty, the aggregator rebuilds it from `events`, and the result stays
+    exact. Afterwards weir marks such windows without trying a delta that
+    would be refused again."""
+    weir = world.weir()
+    rounds = [make_events(300, f"{world.prefix}r{r}.", seed=40 + r,
+                          span_min=3, rich=False) for r in range(3)]
+    world.publish_sync(event_msgs(rounds[0]))
+    world.wait_drained(300, timeout=60)
+    world.wait_aggregates()
+    assert weir.metric("weir_aggregate_delta_conflicts_total") == 0
+    assert weir.metric("weir_aggregate_windows_recomputed_total") == 0
+
+    moved = world.db.aggregates.update_many({}, {"$inc": {"epoch": 1}})
+    assert moved.modified_count > 0
+    marked = weir.metric("weir_aggregate_windows_marked_total")
+    world.publish_sync(event_msgs(rounds[1]))
+    world.wait_drained(600, timeout=60)
+    wait_until(lambda: weir.metric("weir_aggregate_delta_conflicts_total") > 0,
+               20, "a delta conflict")
+    world.wait_aggregates(timeout=30)
+    assert weir.metric("weir_aggregate_windows_recomputed_total") > 0
+
+    conflicts = weir.metric("weir_aggregate_delta_conflicts_total")
+    world.publish_sync(event_msgs(rounds[2]))
+    world.wait_drained(900, timeout=60)
+    world.wait_aggregates(timeout=30)
+    assert weir.metric("weir_aggregate_delta_conflicts_total") == conflicts
+    assert weir.metric("weir_aggregate_windows_marked_total") > marked
+    world.assert_exactly([e.id for r in rounds for e in r])

@@ -6,6 +6,7 @@
 #include "batch.h"
 #include "unit.h"
 #include "window.h"
+#include "window_acc.h"
 
 /* Adds one event through the real pipeline; ts is an offset from now. */
 static void
@@ -104,6 +105,80 @@ START_TEST(test_batch_rejected_only_and_reset)
 }
 END_TEST
 
+static const struct weir_agg *
+acc_of(const struct weir_window_acc *a, const char *source, int64_t start)
+{
+	char	id[WEIR_WINDOW_ID_MAX];
+	size_t	len = weir_window_id(id, sizeof(id), start, source,
+		    strlen(source), "t", 1);
+
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->refs[i].id_len == len &&
+		    memcmp(a->refs[i].id, id, len) == 0) {
+			ck_assert_int_eq(a->refs[i].start_ms, start);
+			ck_assert_uint_eq(a->refs[i].source_len, strlen(source));
+			ck_assert(memcmp(a->refs[i].source, source,
+			    strlen(source)) == 0);
+			ck_assert(memcmp(a->refs[i].type, "t", 1) == 0);
+			return (&a->aggs[i]);
+		}
+	}
+	ck_abort_msg("window %s not accumulated", id);
+	return (NULL);
+}
+
+/* Two batches fold into one set of windows, whose names outlive the
+ * batches; a batch that might not fit is refused whole. */
+START_TEST(test_window_acc_merges_batches)
+{
+	struct weir_batch	b;
+	struct weir_window_acc	acc;
+	const struct weir_agg	*a;
+	int64_t			w0 = weir_window_start(UNIT_NOW_MS,
+				    WEIR_WINDOW_MS);
+	int64_t			off = w0 - UNIT_NOW_MS;
+
+	ck_assert_int_eq(weir_batch_init(&b, 4), 0);
+	ck_assert_int_eq(weir_window_acc_init(&acc, 3), 0);
+	add(&b, "e1", "a", off + 1000, "1");
+	add(&b, "e2", "b", off + 2000, "2");
+	memset(b.rejected_at, 0, b.n);
+	weir_batch_sum_windows(&b);
+	ck_assert_int_eq(weir_window_acc_add(&acc, &b), 0);
+	weir_batch_reset(&b);
+	add(&b, "e3", "a", off + 500, "-4");
+	add(&b, "e4", "a", off + 3000, NULL);
+	memset(b.rejected_at, 0, b.n);
+	weir_batch_sum_windows(&b);
+	ck_assert_int_eq(weir_window_acc_add(&acc, &b), 0);
+	weir_batch_reset(&b);
+	ck_assert_uint_eq(acc.n, 2);
+	a = acc_of(&acc, "a", w0);
+	ck_assert_uint_eq(a->count, 3);
+	ck_assert_uint_eq(a->values, 2);
+	ck_assert_double_eq(a->sum, -3);
+	ck_assert_double_eq(a->min, -4);
+	ck_assert_double_eq(a->max, 1);
+	ck_assert_int_eq(a->first_ts_ms, w0 + 500);
+	ck_assert_int_eq(a->last_ts_ms, w0 + 3000);
+	a = acc_of(&acc, "b", w0);
+	ck_assert_uint_eq(a->count, 1);
+	/* Two more windows might not fit in 3: refused, nothing changed. */
+	add(&b, "e5", "c", 0, "1");
+	add(&b, "e6", "d", 0, "1");
+	memset(b.rejected_at, 0, b.n);
+	weir_batch_sum_windows(&b);
+	ck_assert_int_eq(weir_window_acc_add(&acc, &b), -1);
+	ck_assert_uint_eq(acc.n, 2);
+	weir_window_acc_reset(&acc);
+	ck_assert_int_eq(weir_window_acc_add(&acc, &b), 0);
+	ck_assert_uint_eq(acc.n, 2);
+	ck_assert_uint_eq(acc_of(&acc, "c", w0)->count, 1);
+	weir_window_acc_free(&acc);
+	weir_batch_free(&b);
+}
+END_TEST
+
 Suite *
 batch_suite(void)
 {
@@ -112,6 +187,7 @@ batch_suite(void)
 
 	tcase_add_test(tc, test_batch_sums_per_window);
 	tcase_add_test(tc, test_batch_rejected_only_and_reset);
+	tcase_add_test(tc, test_window_acc_merges_batches);
 	suite_add_tcase(s, tc);
 	return (s);
 }
