@@ -112,7 +112,7 @@ weir_amqp_open(struct weir_amqp *a, const struct weir_config *cfg,
 		return (-1);
 	}
 	if ((sock = make_socket(a->conn, cfg, err, len)) == NULL) {
-		amqp_destroy_connection(a->conn);
+		weir_amqp_close(a);
 		return (-1);
 	}
 	amqp_set_handshake_timeout(a->conn, &tv);
@@ -121,7 +121,9 @@ weir_amqp_open(struct weir_amqp *a, const struct weir_config *cfg,
 	if (rc != AMQP_STATUS_OK) {
 		snprintf(err, len, "connect %s:%d: %s", cfg->amqp_host,
 		    cfg->amqp_port, amqp_error_string2(rc));
-		amqp_destroy_connection(a->conn);
+		/* Through close, which forgets the handle: the caller closes
+		 * again on any failure, and a second destroy is a double free. */
+		weir_amqp_close(a);
 		return (-1);
 	}
 	a->open = 1;

@@ -2,10 +2,11 @@
 the command line (bad configuration, check-config, --help, --version)."""
 import re
 import subprocess
+import time
 
 import pytest
 
-from checks import json_lines, parse_metrics, readyz_json
+from checks import free_port, json_lines, parse_metrics, readyz_json, wait_until
 
 REQUIRED_METRICS = ("weir_events_stored_total", "weir_duplicates_skipped_total",
                     "weir_dead_letters_total", "weir_messages_received_total")
@@ -50,6 +51,25 @@ def test_http_ops(world):
     bad = json_lines(out)
     assert not bad, f"{len(bad)} stdout lines are not JSON objects, e.g. " \
         f"{bad[:3]}"
+
+
+def test_broker_refuses_connections(world):
+    """Nothing listens on the AMQP port: weir keeps retrying (each attempt
+    is a refused connect), stays up, answers /readyz 503 naming amqp, and
+    exits cleanly. A double free on this path once crashed the worker."""
+    weir = world.weir(wait_ready=False, RABBITMQ_PORT=free_port())
+    code, body = wait_until(
+        lambda: (lambda r: r if r[0] == 503 else None)(readyz_json(weir)),
+        20, "/readyz 503")
+    assert body["checks"]["amqp"] == "down", body
+    # Backoff starts at 100 ms: several refused attempts in 3 s.
+    time.sleep(3)
+    assert weir.group_alive(), "weir died while the broker refused it"
+    assert "exited with status" not in weir.tail("stderr"), \
+        weir.tail("stderr")
+    assert readyz_json(weir)[0] == 503
+    rc, secs = weir.terminate(10)
+    assert rc == 0, f"exit code {rc} after SIGTERM ({secs:.1f}s)"
 
 
 def run_bin(binary, args, env, timeout=30):
