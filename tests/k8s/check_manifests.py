@@ -12,7 +12,8 @@ and limits, read-only root, no privilege escalation, all capabilities
 dropped; long-running containers with startup, liveness and readiness
 probes; weir's grace period covers its drain; every Secret, ConfigMap,
 Service port and ServiceMonitor reference resolves; the KEDA settings the
-seed promised; MongoDB and RabbitMQ shapes; default-deny NetworkPolicy."""
+seed promised; MongoDB and RabbitMQ shapes; default-deny NetworkPolicy; the
+ResourceQuota holds everything at full scale."""
 import re
 import sys
 
@@ -301,6 +302,65 @@ def check_security(docs):
             err(f"ServiceAccount/{name} automounts its token")
 
 
+UNITS = {"m": 1e-3, "": 1, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40,
+         "k": 1e3, "M": 1e6, "G": 1e9}
+
+
+def quantity(q):
+    m = re.fullmatch(r"([0-9.]+)([A-Za-z]*)", str(q))
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+def pod_resources(spec, part, res):
+    """A pod's effective request or limit: the larger of its biggest init
+    container and the sum of its containers (how the quota counts it)."""
+    def get(c):
+        return quantity(c.get("resources", {}).get(part, {}).get(res, 0))
+    return max([sum(get(c) for c in spec["containers"])] +
+               [get(c) for c in spec.get("initContainers", [])])
+
+
+def check_quota(docs):
+    """Everything at once must fit the ResourceQuota: KEDA's maximum of
+    processors, every StatefulSet, the Jobs, and one rolling update's surge
+    of each Deployment."""
+    quota = by_kind(docs, "ResourceQuota").get(NAMESPACE)
+    if quota is None:
+        return
+    hard = quota["spec"]["hard"]
+    scaled = {so["spec"]["scaleTargetRef"]["name"]: so["spec"]["maxReplicaCount"]
+              for so in by_kind(docs, "ScaledObject").values()}
+    pods = []
+    for d in docs:
+        kind, name = d["kind"], d["metadata"]["name"]
+        if kind == "Deployment":
+            n = scaled.get(name, d["spec"].get("replicas", 1))
+            surge = d["spec"].get("strategy", {}).get("rollingUpdate", {}).get("maxSurge", "25%")
+            n += -(-n * int(str(surge).rstrip("%")) // 100) if str(surge).endswith("%") else int(surge)
+            pods += [d["spec"]["template"]["spec"]] * n
+        elif kind == "StatefulSet":
+            pods += [d["spec"]["template"]["spec"]] * d["spec"].get("replicas", 1)
+        elif kind == "Job":
+            pods.append(d["spec"]["template"]["spec"])
+        elif kind == "CronJob":
+            pods.append(d["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+    for key in ("requests.cpu", "requests.memory", "limits.cpu", "limits.memory"):
+        if key not in hard:
+            continue
+        part, res = key.split(".")
+        need = sum(pod_resources(p, part, res) for p in pods)
+        if need > quantity(hard[key]):
+            err(f"ResourceQuota {key} {hard[key]} < {need:g} needed at full scale")
+    if "pods" in hard and len(pods) > int(hard["pods"]):
+        err(f"ResourceQuota pods {hard['pods']} < {len(pods)} at full scale")
+    claims = [c for d in docs if d["kind"] == "StatefulSet"
+              for c in d["spec"].get("volumeClaimTemplates", []) * d["spec"].get("replicas", 1)]
+    claims += [c for c in by_kind(docs, "PersistentVolumeClaim").values()]
+    storage = sum(quantity(c["spec"]["resources"]["requests"]["storage"]) for c in claims)
+    if "requests.storage" in hard and storage > quantity(hard["requests.storage"]):
+        err(f"ResourceQuota requests.storage {hard['requests.storage']} < {storage:g} claimed")
+
+
 def main():
     overlay, path = sys.argv[1], sys.argv[2]
     text = open(path).read()
@@ -314,6 +374,7 @@ def main():
     check_keda(docs, overlay)
     check_stateful(docs, overlay)
     check_security(docs)
+    check_quota(docs)
     for e in errors:
         print(e)
     print(f"{overlay}: {len(docs)} objects, {len(errors)} rule violations")
