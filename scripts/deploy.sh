@@ -17,9 +17,9 @@ namespace data-processing, in this order:
   1. checks: kubectl, kustomize (or kubectl's own), helm when something must
      be installed, a reachable cluster, an overlay without example values;
   2. scripts/gen-secrets OVERLAY when its secrets do not exist yet;
-  3. scripts/install-keda when KEDA's CRDs are missing (--no-keda skips);
-     scripts/install-monitoring when the Prometheus Operator's CRDs are
-     missing (--no-monitoring skips);
+  3. scripts/install-monitoring when the Prometheus Operator's CRDs are
+     missing (--no-monitoring skips); scripts/install-keda when KEDA's CRDs
+     are missing (--no-keda skips);
   4. kubectl apply of the rendered overlay (the finished mongodb-init Job is
      deleted first: Jobs cannot be changed, and it is safe to run again);
   5. waits for RabbitMQ, MongoDB, the replica-set Job and both weir
@@ -67,18 +67,20 @@ check_prerequisites() {
 	fi
 }
 
+# install_addons: monitoring first, so that KEDA's install finds the
+# Prometheus Operator and adds a ServiceMonitor for KEDA's own metrics.
 install_addons() {
-	if ! crd_exists scaledobjects.keda.sh; then
-		[[ -n $KEDA ]] || die "KEDA is not installed and --no-keda was given: the ScaledObject cannot be applied"
-		"$WEIR_REPO/scripts/install-keda"
-	else
-		log "KEDA is installed"
-	fi
 	if ! crd_exists servicemonitors.monitoring.coreos.com; then
 		[[ -n $MONITORING ]] || die "the Prometheus Operator is not installed and --no-monitoring was given: ServiceMonitors cannot be applied"
 		"$WEIR_REPO/scripts/install-monitoring"
 	else
 		log "the Prometheus Operator is installed"
+	fi
+	if ! crd_exists scaledobjects.keda.sh; then
+		[[ -n $KEDA ]] || die "KEDA is not installed and --no-keda was given: the ScaledObject cannot be applied"
+		"$WEIR_REPO/scripts/install-keda"
+	else
+		log "KEDA is installed"
 	fi
 }
 
