@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# scripts/deploy.sh - first deployment (and re-deployment) of the whole
+# stack: checks, secrets, KEDA and monitoring if missing, apply, wait, URLs.
+set -euo pipefail
+
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=scripts/lib/k8s.sh
+. "$WEIR_REPO/scripts/lib/k8s.sh"
+
+usage() {
+	cat <<'USAGE'
+usage: scripts/deploy.sh [--no-keda] [--no-monitoring] [--timeout SECONDS] [OVERLAY]
+
+Deploys k8s/overlays/OVERLAY (dev or production; default dev) into
+namespace data-processing, in this order:
+  1. checks: kubectl, kustomize (or kubectl's own), helm when something must
+     be installed, a reachable cluster, an overlay without example values;
+  2. scripts/gen-secrets OVERLAY when its secrets do not exist yet;
+  3. scripts/install-monitoring when the Prometheus Operator's CRDs are
+     missing (--no-monitoring skips); scripts/install-keda when KEDA's CRDs
+     are missing (--no-keda skips);
+  4. kubectl apply of the rendered overlay (the finished mongodb-init Job is
+     deleted first: Jobs cannot be changed, and it is safe to run again);
+  5. waits for RabbitMQ, MongoDB, the replica-set Job and both weir
+     Deployments (--timeout, default 900 s in all);
+  6. prints the URLs and the commands to reach Grafana, Prometheus and
+     RabbitMQ's management UI.
+Every command that changes the cluster is printed before it runs.
+USAGE
+}
+
+OVERLAY=dev
+KEDA=1
+MONITORING=1
+TIMEOUT=900
+DEADLINE=0
+
+# remaining: seconds left before the overall timeout, at least 1.
+remaining() {
+	local left=$((DEADLINE - SECONDS))
+	((left > 0)) || left=1
+	printf '%ss\n' "$left"
+}
+
+render() {
+	if command -v kustomize >/dev/null 2>&1; then
+		kustomize build "$WEIR_REPO/k8s/overlays/$OVERLAY"
+	else
+		"$KUBECTL" kustomize "$WEIR_REPO/k8s/overlays/$OVERLAY"
+	fi
+}
+
+crd_exists() {
+	"$KUBECTL" get crd "$1" >/dev/null 2>&1
+}
+
+check_prerequisites() {
+	require_tool "$KUBECTL" "https://kubernetes.io/docs/tasks/tools/"
+	[[ -d $WEIR_REPO/k8s/overlays/$OVERLAY ]] || die "no overlay k8s/overlays/$OVERLAY"
+	"$KUBECTL" version >/dev/null 2>&1 ||
+		die "kubectl cannot reach a cluster (context: $("$KUBECTL" config current-context 2>/dev/null || echo none))"
+	log "cluster: context $("$KUBECTL" config current-context), overlay $OVERLAY"
+	if [[ $OVERLAY == production ]] &&
+		grep -Eq 'example\.(com|net|org)' "$WEIR_REPO/k8s/overlays/production/ingress-host.yaml"; then
+		die "set the API's public host name in k8s/overlays/production/ingress-host.yaml first"
+	fi
+}
+
+# install_addons: monitoring first, so that KEDA's install finds the
+# Prometheus Operator and adds a ServiceMonitor for KEDA's own metrics.
+install_addons() {
+	if ! crd_exists servicemonitors.monitoring.coreos.com; then
+		[[ -n $MONITORING ]] || die "the Prometheus Operator is not installed and --no-monitoring was given: ServiceMonitors cannot be applied"
+		"$WEIR_REPO/scripts/install-monitoring"
+	else
+		log "the Prometheus Operator is installed"
+	fi
+	if ! crd_exists scaledobjects.keda.sh; then
+		[[ -n $KEDA ]] || die "KEDA is not installed and --no-keda was given: the ScaledObject cannot be applied"
+		"$WEIR_REPO/scripts/install-keda"
+	else
+		log "KEDA is installed"
+	fi
+}
+
+apply() {
+	local rendered
+	rendered=$(mktemp)
+	# shellcheck disable=SC2064 # expand now: the path is local.
+	trap "rm -f '$rendered'" RETURN
+	render >"$rendered" || die "kustomize build k8s/overlays/$OVERLAY failed"
+	if "$KUBECTL" --namespace "$WEIR_NAMESPACE" get job mongodb-init >/dev/null 2>&1; then
+		kc delete job mongodb-init --wait=true
+	fi
+	run "$KUBECTL" apply -f "$rendered"
+}
+
+wait_ready() {
+	kc rollout status statefulset/rabbitmq --timeout="$(remaining)"
+	kc rollout status statefulset/mongodb --timeout="$(remaining)"
+	kc wait --for=condition=complete job/mongodb-init --timeout="$(remaining)" ||
+		die "the replica set was not initiated: kubectl -n $WEIR_NAMESPACE logs job/mongodb-init"
+	kc rollout status deployment/weir-processor --timeout="$(remaining)"
+	kc rollout status deployment/weir-api --timeout="$(remaining)"
+}
+
+print_urls() {
+	local host
+	host=$("$KUBECTL" --namespace "$WEIR_NAMESPACE" get ingress weir-api \
+		-o 'jsonpath={.spec.rules[0].host}' 2>/dev/null || true)
+	cat <<URLS
+
+weir is deployed in namespace $WEIR_NAMESPACE.
+  API:         https://${host:-<ingress host>}/   (/docs, /openapi.json, /v1/..., /readyz, /metrics)
+  API locally: kubectl -n $WEIR_NAMESPACE port-forward svc/weir-api 8080:80  ->  http://localhost:8080/
+  Grafana:     kubectl -n monitoring port-forward svc/kube-prometheus-stack-grafana 3000:80  ->  http://localhost:3000/
+               (user admin; password: kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d)
+  Prometheus:  kubectl -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090:9090  ->  http://localhost:9090/
+  RabbitMQ UI: kubectl -n $WEIR_NAMESPACE port-forward svc/rabbitmq 15672:15672  ->  http://localhost:15672/
+               (credentials: k8s/overlays/$OVERLAY/secrets/rabbitmq.env)
+  Scaling:     kubectl -n $WEIR_NAMESPACE get scaledobject,hpa
+URLS
+}
+
+main() {
+	while (($#)); do
+		case $1 in
+		--no-keda) KEDA="" ;;
+		--no-monitoring) MONITORING="" ;;
+		--timeout)
+			TIMEOUT=${2:?--timeout needs seconds}
+			[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout wants seconds, not '$TIMEOUT'"
+			shift
+			;;
+		-h | --help)
+			usage
+			exit 0
+			;;
+		-*) die "unknown option $1 (see --help)" ;;
+		*) OVERLAY=$1 ;;
+		esac
+		shift
+	done
+	check_prerequisites
+	if [[ ! -f $WEIR_REPO/k8s/overlays/$OVERLAY/secrets/mongodb.env ]]; then
+		"$WEIR_REPO/scripts/gen-secrets" "$OVERLAY"
+	fi
+	install_addons
+	DEADLINE=$((SECONDS + TIMEOUT))
+	apply
+	wait_ready
+	print_urls
+}
+
+main "$@"
