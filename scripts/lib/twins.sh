@@ -11,7 +11,7 @@ TWINS_PASSED=0 TWINS_FAILED=0 TWINS_SKIPPED=0
 twins_servers_up() {
 	local -a ports
 	if [[ -n ${WEIR_TEST_AMQP_PORT:-} && -n ${WEIR_TEST_MONGO_PORT:-} ]]; then
-		log "using the servers of the calling run (amqp $WEIR_TEST_AMQP_PORT, mongodb $WEIR_TEST_MONGO_PORT)"
+		log "servers: amqp 127.0.0.1:$WEIR_TEST_AMQP_PORT, mongodb 127.0.0.1:$WEIR_TEST_MONGO_PORT"
 		return 0
 	fi
 	mapfile -t ports < <(for _ in 1 2 3 4 5; do free_port; done)
