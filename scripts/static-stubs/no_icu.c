@@ -10,20 +10,29 @@
  * characters outside printable ASCII. The flake's weir-static builds mongoc
  * with ENABLE_ICU=OFF; with these stubs the Debian static build behaves the
  * same: such a password fails authentication with mongoc's "SASLPrep"
- * error, every other password works.
+ * error, every other password works. The stubs ignore their arguments
+ * (built with -Wno-unused-parameter).
  */
-static UErrorCode
+static void
 no_icu(UErrorCode *status)
 {
 	if (status != NULL && U_SUCCESS(*status))
 		*status = U_UNSUPPORTED_ERROR;
-	return (U_UNSUPPORTED_ERROR);
+}
+
+/* The conversions: nothing written, an error set. */
+static void *
+no_conversion(int32_t *destlen, UErrorCode *status)
+{
+	if (destlen != NULL)
+		*destlen = 0;
+	no_icu(status);
+	return (NULL);
 }
 
 UStringPrepProfile *
 usprep_openByType(UStringPrepProfileType type, UErrorCode *status)
 {
-	(void)type;
 	no_icu(status);
 	return (NULL);
 }
@@ -31,7 +40,6 @@ usprep_openByType(UStringPrepProfileType type, UErrorCode *status)
 void
 usprep_close(UStringPrepProfile *profile)
 {
-	(void)profile;
 }
 
 int32_t
@@ -39,13 +47,6 @@ usprep_prepare(const UStringPrepProfile *prep, const UChar *src,
     int32_t srclen, UChar *dest, int32_t destcap, int32_t options,
     UParseError *perr, UErrorCode *status)
 {
-	(void)prep;
-	(void)src;
-	(void)srclen;
-	(void)dest;
-	(void)destcap;
-	(void)options;
-	(void)perr;
 	no_icu(status);
 	return (0);
 }
@@ -54,26 +55,12 @@ char *
 u_strToUTF8(char *dest, int32_t destcap, int32_t *destlen, const UChar *src,
     int32_t srclen, UErrorCode *status)
 {
-	(void)dest;
-	(void)destcap;
-	(void)src;
-	(void)srclen;
-	if (destlen != NULL)
-		*destlen = 0;
-	no_icu(status);
-	return (NULL);
+	return (no_conversion(destlen, status));
 }
 
 UChar *
 u_strFromUTF8(UChar *dest, int32_t destcap, int32_t *destlen, const char *src,
     int32_t srclen, UErrorCode *status)
 {
-	(void)dest;
-	(void)destcap;
-	(void)src;
-	(void)srclen;
-	if (destlen != NULL)
-		*destlen = 0;
-	no_icu(status);
-	return (NULL);
+	return (no_conversion(destlen, status));
 }
