@@ -50,8 +50,14 @@
       ];
     };
   in {
-    overlays.default = final: _prev: {
+    overlays.default = final: prev: {
       kore_4_1 = final.callPackage ./nix/kore.nix {};
+      # The dev stack needs FerretDB 1.x (SQLite backend); 2.x needs
+      # PostgreSQL with DocumentDB.
+      ferretdb_1 =
+        if lib.versionOlder prev.ferretdb.version "2"
+        then prev.ferretdb
+        else final.callPackage ./nix/ferretdb.nix {};
       weir = final.callPackage ./nix/weir.nix {
         kore = final.kore_4_1;
         src = weirSrc;
@@ -76,10 +82,14 @@
         image = weir-image;
       };
       keda = pkgs.callPackage ./nix/keda.nix {};
+      ferretdb = pkgs.ferretdb_1;
     });
 
     devShells = forAllSystems (pkgs: {
-      default = pkgs.callPackage ./nix/shell.nix {kore = pkgs.kore_4_1;};
+      default = pkgs.callPackage ./nix/shell.nix {
+        kore = pkgs.kore_4_1;
+        ferretdb = pkgs.ferretdb_1;
+      };
     });
 
     nixosModules = {

@@ -11,7 +11,8 @@
 #   rabbitmq.launcher.pid     pid of the start script (leader of its session)
 #   rabbitmq.node, rabbitmq.ports  node name and ports, for stop/status/ctl
 
-RABBITMQ_SBIN=/usr/lib/rabbitmq/bin
+# Debian's scripts; the Nix dev shell (nix/shell.nix) points this at nixpkgs' sbin/.
+RABBITMQ_SBIN=${WEIR_RABBITMQ_SBIN:-/usr/lib/rabbitmq/bin}
 RABBITMQ_USER=rabbitmq
 RABBITMQ_START_TIMEOUT=${RABBITMQ_START_TIMEOUT:-90}
 
