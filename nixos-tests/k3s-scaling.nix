@@ -32,14 +32,15 @@
   # The weir part of the dev overlay. RabbitMQ and MongoDB run as NixOS
   # services on the node instead of the overlay's StatefulSets (their
   # images are not in the VM); NetworkPolicies, quotas and monitoring CRDs
-  # are left out, since nothing here enforces or installs them.
+  # are left out, since nothing here enforces or installs them. Images
+  # are preloaded, so nothing may be pulled.
   weirManifests = pkgs.runCommand "weir-k3s-test.yaml" {nativeBuildInputs = [pkgs.yq-go];} ''
     yq ea 'select(
       .kind == "Namespace" or .kind == "ServiceAccount" or .kind == "ConfigMap" or
       .kind == "Role" or .kind == "RoleBinding" or
       .kind == "ScaledObject" or .kind == "TriggerAuthentication" or
       (.kind == "Deployment" and .metadata.name == "weir-processor")
-    )' ${manifests}/dev.yaml > $out
+    )' ${manifests}/dev.yaml | sed 's/imagePullPolicy: Always/imagePullPolicy: IfNotPresent/' > $out
     grep -q 'kind: ScaledObject' $out
     grep -q 'name: weir-processor' $out
   '';
@@ -145,7 +146,7 @@ in {
 
     with subtest("KEDA is up"):
         kubectl("apply --server-side -f ${keda.manifests}")
-        for deployment in ["keda-operator", "keda-operator-metrics-apiserver", "keda-admission-webhooks"]:
+        for deployment in ["keda-operator", "keda-metrics-apiserver", "keda-admission"]:
             machine.wait_until_succeeds(f"kubectl -n keda rollout status deployment/{deployment} --timeout=20s", timeout=600)
         machine.wait_until_succeeds(
             "kubectl get apiservice v1beta1.external.metrics.k8s.io -o jsonpath='{.status.conditions[?(@.type==\"Available\")].status}' | grep -qx True",
