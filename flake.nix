@@ -35,6 +35,7 @@
         ./conf
         ./tests/unit
         ./VERSION
+        ./nix/unit-tests.sh
         # The static build's symbol table generator (scripts/build-static uses it too).
         (lib.fileset.maybeMissing ./scripts/gen-static-symbols)
       ];
