@@ -32,6 +32,7 @@
             "-DENABLE_SASL=OFF"
             "-DENABLE_ICU=OFF"
             "-DENABLE_CLIENT_SIDE_ENCRYPTION=OFF"
+            "-DENABLE_SNAPPY=OFF"
             "-DENABLE_SHARED=OFF"
             "-DENABLE_STATIC=ON"
             "-DENABLE_TESTS=OFF"
@@ -124,7 +125,7 @@ in
       cflags="$(pkg-config ${pcStatic} --cflags-only-other ${pcModules})"
       cflags+=" $(pkg-config ${pcStatic} --cflags-only-I ${pcModules} | sed 's/-I/-isystem /g')"
       cflags+=" -DWEIR_VERSION=\"$version\" -DWEIR_COMMIT=\"$WEIR_COMMIT\""
-      ldflags="$(pkg-config ${pcStatic} --libs ${pcModules}) -lssl -lcrypto -lpthread"
+      ldflags="$(pkg-config ${pcStatic} --libs ${pcModules}) -lssl -lcrypto -lpthread${lib.optionalString static " -static"}"
       kodevBuild() {
         (cd $NIX_BUILD_TOP/app/weir &&
           CFLAGS="$cflags" LDFLAGS="$ldflags" KORE_BUILD_FLAVOR=prod kodev build)
