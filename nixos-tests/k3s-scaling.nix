@@ -52,7 +52,8 @@ in {
     pkgs,
     ...
   }: {
-    environment.systemPackages = [pkgs.kubectl pkgs.jq pkgs.mongosh python];
+    # k3s' own kubectl and crictl read /etc/rancher/k3s/k3s.yaml.
+    environment.systemPackages = [config.services.k3s.package pkgs.jq pkgs.mongosh python];
 
     virtualisation = {
       memorySize = 6144;
@@ -113,8 +114,12 @@ in {
     def replicas():
         return int(kubectl(f"-n {NS} get deployment weir-processor -o jsonpath='{{.spec.replicas}}'") or "0")
 
+    def rabbitmqctl(args):
+        # As the rabbitmq user, which holds the node's Erlang cookie.
+        return machine.succeed(f"su -s ${pkgs.runtimeShell} rabbitmq -c \"rabbitmqctl {args}\"")
+
     def backlog():
-        out = machine.succeed("rabbitmqctl list_queues -q --no-table-headers name messages")
+        out = rabbitmqctl("list_queues -q --no-table-headers name messages")
         for line in out.splitlines():
             name, _, count = line.partition("\t")
             if name.strip() == "events.process":
@@ -133,10 +138,10 @@ in {
 
     with subtest("RabbitMQ user with a generated password"):
         password = machine.succeed("head -c 24 /dev/urandom | base64 | tr -d '/+=\n'").strip()
+        rabbitmqctl(f"add_user weir '{password}'")
+        rabbitmqctl("set_permissions -p / weir '.*' '.*' '.*'")
+        rabbitmqctl("set_user_tags weir monitoring")
         machine.succeed(
-            f"rabbitmqctl add_user weir '{password}'",
-            "rabbitmqctl set_permissions -p / weir '.*' '.*' '.*'",
-            "rabbitmqctl set_user_tags weir monitoring",
             "install -d -m 0700 /run/secrets",
             f"printf %s '{password}' > /run/secrets/rabbitmq-password",
         )
@@ -220,7 +225,7 @@ in {
 
     with subtest("the backlog drains into MongoDB, every event once"):
         machine.succeed("systemctl start mongodb.service")
-        machine.wait_until_succeeds("test \"$(rabbitmqctl list_queues -q --no-table-headers name messages | awk '$1 == \"events.process\" {print $2}')\" = 0", timeout=900)
+        retry(lambda _: backlog() == 0, timeout=900)
         machine.wait_until_succeeds(
             "test \"$(mongosh --quiet mongodb://127.0.0.1:27017/weir --eval 'db.events.countDocuments({})')\" = 20000",
             timeout=300,

@@ -105,9 +105,10 @@ in {
         rabbitmq.wait_for_unit("rabbitmq.service")
         rabbitmq.wait_for_open_port(5672)
         password = rabbitmq.succeed("head -c 24 /dev/urandom | base64 | tr -d '/+=\n'").strip()
+        # As the rabbitmq user, which holds the node's Erlang cookie.
         rabbitmq.succeed(
-            f"rabbitmqctl add_user weir '{password}'",
-            "rabbitmqctl set_permissions -p / weir '.*' '.*' '.*'",
+            f"su -s ${pkgs.runtimeShell} rabbitmq -c \"rabbitmqctl add_user weir '{password}'\"",
+            "su -s ${pkgs.runtimeShell} rabbitmq -c \"rabbitmqctl set_permissions -p / weir '.*' '.*' '.*'\"",
         )
         weir.succeed(
             "install -d -m 0700 /run/secrets",

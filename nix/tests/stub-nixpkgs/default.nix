@@ -95,6 +95,7 @@
 
   base = self: {
     inherit lib system config;
+    runtimeShell = "${storePath "bash"}/bin/bash";
     stdenv = {
       hostPlatform = {
         inherit system isStatic;
@@ -183,7 +184,6 @@
     tini = pkg "tini" {};
     coreutils = pkg "coreutils" {};
     busybox = pkg "busybox" {};
-    kubectl = pkg "kubectl" {};
     mongosh = pkg "mongosh" {};
     mongodb-ce = pkg "mongodb-ce" {};
   };
