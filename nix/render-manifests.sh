@@ -8,8 +8,8 @@ usage() {
 usage: nix/render-manifests.sh REPO_DIR IMAGE_REF OUT_DIR
 
 Copies REPO_DIR/k8s to a scratch dir, runs REPO_DIR/scripts/gen-secrets
-there when it exists (the overlays' secretGenerators read the files it
-writes), sets the image named first in each overlay's `images:` to
+OVERLAY there for each overlay when it exists (the secretGenerators read
+the files it writes), sets the image named first in each overlay's `images:` to
 IMAGE_REF (kustomize edit set image), and writes OUT_DIR/<overlay>.yaml.
 Secret objects are left out of the output: their values are generated
 per build and must not land in a world-readable store; create them on the
@@ -43,13 +43,17 @@ chmod -R u+w "$work/k8s"
 if [[ -f $repo/scripts/gen-secrets ]]; then
 	mkdir -p "$work/scripts"
 	cp "$repo/scripts/gen-secrets" "$work/scripts/gen-secrets"
-	(cd "$work" && bash scripts/gen-secrets >/dev/null) ||
-		die "scripts/gen-secrets failed"
 fi
 mkdir -p "$out"
 n=0
 for dir in "$work"/k8s/overlays/*/; do
 	overlay=$(basename "$dir")
+	if [[ -f $work/scripts/gen-secrets ]]; then
+		if ! msg=$(cd "$work" && bash scripts/gen-secrets "$overlay" 2>&1); then
+			printf '%s\n' "$msg" >&2
+			die "scripts/gen-secrets $overlay failed"
+		fi
+	fi
 	name=$(yq '.images[0].name // ""' "$dir/kustomization.yaml")
 	[[ -n $name ]] || die "k8s/overlays/$overlay/kustomization.yaml has no images: entry"
 	(cd "$dir" && kustomize edit set image "$name=$ref")

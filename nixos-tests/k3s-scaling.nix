@@ -159,7 +159,9 @@ in {
         )
 
     with subtest("the generated manifests deploy weir-processor"):
-        kubectl("apply -f ${weirManifests}")
+        # Retried: KEDA's admission webhook serves only once the operator
+        # has issued its certificate.
+        machine.wait_until_succeeds("kubectl apply -f ${weirManifests}", timeout=300)
         # Secrets are not part of the rendered manifests (scripts/gen-secrets
         # makes them on a cluster); here each one the Deployment and the
         # TriggerAuthentication name is created with this test's values.
@@ -205,8 +207,25 @@ in {
             literals = " ".join(f"--from-literal='{k}={value_for(k)}'" for k in sorted(keys))
             kubectl(f"-n {NS} create secret generic {name} {literals}")
         # Whatever the overlay sets, weir reaches the node's services: full
-        # URLs win over the parts and over *_FILE (DESIGN.md).
-        kubectl(f"-n {NS} set env deployment/weir-processor RABBITMQ_URL='{amqp_url}' MONGODB_URI='{mongo_uri}'")
+        # URLs win over the parts and over *_FILE (DESIGN.md). The node's
+        # MongoDB is a standalone server: write concern auto (= 1).
+        kubectl(
+            f"-n {NS} set env deployment/weir-processor RABBITMQ_URL='{amqp_url}' "
+            f"MONGODB_URI='{mongo_uri}' WEIR_MONGODB_WRITE_CONCERN=auto"
+        )
+        # The RabbitMQ trigger names the in-cluster Service, which needs the
+        # DNS this cluster does not run: point it at the node, same scheme
+        # and port, credentials still from the TriggerAuthentication.
+        from urllib.parse import urlsplit, urlunsplit
+        for so in scaled:
+            for i, trigger in enumerate(so["spec"]["triggers"]):
+                host = trigger.get("metadata", {}).get("host")
+                if trigger["type"] == "rabbitmq" and host:
+                    u = urlsplit(host)
+                    port = u.port or (15672 if u.scheme == "http" else 5672)
+                    new = urlunsplit((u.scheme, f"${nodeIP}:{port}", u.path, u.query, u.fragment))
+                    patch = json.dumps([{"op": "replace", "path": f"/spec/triggers/{i}/metadata/host", "value": new}])
+                    kubectl(f"-n {NS} patch scaledobject {so['metadata']['name']} --type=json -p '{patch}'")
         machine.wait_until_succeeds(f"kubectl -n {NS} rollout status deployment/weir-processor --timeout=20s", timeout=600)
         machine.wait_until_succeeds(f"kubectl -n {NS} get scaledobject -o jsonpath='{{.items[0].status.conditions[?(@.type==\"Ready\")].status}}' | grep -qx True", timeout=300)
         assert replicas() == 1, f"weir-processor starts with {replicas()} replicas"
