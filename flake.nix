@@ -71,6 +71,7 @@
       weir-image = pkgs.callPackage ./nix/image.nix {
         weir = weir-static;
         tag = "${version}-${commit}";
+        revision = commit;
       };
     in {
       default = pkgs.weir;

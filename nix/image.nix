@@ -6,6 +6,7 @@
   cacert,
   weir,
   tag,
+  revision ? "unknown",
 }:
 dockerTools.buildLayeredImage {
   name = "weir";
@@ -15,10 +16,13 @@ dockerTools.buildLayeredImage {
   contents = [cacert];
 
   # Kore writes its pid file to /tmp (src/weir.c); Kubernetes mounts an
-  # emptyDir there since the root filesystem is read-only.
+  # emptyDir there since the root filesystem is read-only. The passwd and
+  # group entries name uid 65532, as scripts/build-image's image does.
   extraCommands = ''
-    mkdir -p tmp
+    mkdir -p tmp etc
     chmod 1777 tmp
+    echo 'weir:x:65532:65532:weir:/tmp:/sbin/nologin' > etc/passwd
+    echo 'weir:x:65532:' > etc/group
   '';
 
   config = {
@@ -35,6 +39,8 @@ dockerTools.buildLayeredImage {
       "org.opencontainers.image.title" = "weir";
       "org.opencontainers.image.description" = weir.meta.description;
       "org.opencontainers.image.version" = tag;
+      "org.opencontainers.image.revision" = revision;
+      "org.opencontainers.image.base.name" = "scratch";
       "org.opencontainers.image.licenses" = "ISC";
     };
   };
