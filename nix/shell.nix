@@ -21,6 +21,7 @@
   yamllint,
   jq,
   curl,
+  util-linux,
   python3,
   alejandra,
   deadnix,
@@ -44,6 +45,8 @@ mkShell {
     yamllint
     jq
     curl
+    # flock, setsid, setpriv: scripts/install-deps and scripts/lib use them.
+    util-linux
     (python3.withPackages (ps: [
       ps.pika
       ps.pymongo
@@ -71,6 +74,7 @@ mkShell {
   shellHook = ''
     export KORE_SOURCE=${kore}/share/kore
     export WEIR_RABBITMQ_SBIN=${rabbitmq-server}/sbin
+    export WEIR_RABBITMQ_PATH=${lib.makeBinPath [util-linux]}
     export WEIR_FERRETDB=${lib.getExe ferretdb}
     export WEIR_PYTHON=$(command -v python3)
     export WEIR_MONGOC_PC=${

@@ -18,12 +18,13 @@ RABBITMQ_START_TIMEOUT=${RABBITMQ_START_TIMEOUT:-90}
 
 # _rmq_env DIR NODE DIST_PORT: prints the environment (NAME=VALUE per line)
 # that both the broker and rabbitmqctl run with; RABBITMQ_CONF_ENV_FILE keeps
-# /etc/rabbitmq/rabbitmq-env.conf out.
+# /etc/rabbitmq/rabbitmq-env.conf out. WEIR_RABBITMQ_PATH adds directories
+# (the Nix dev shell's util-linux, for setsid, where /usr/bin has none).
 _rmq_env() {
 	local dir=$1 node=$2 dist=$3
 	cat <<ENV
 HOME=$dir/home
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${WEIR_RABBITMQ_PATH:+:$WEIR_RABBITMQ_PATH}
 LANG=C.UTF-8
 LC_ALL=C.UTF-8
 ERL_EPMD_ADDRESS=127.0.0.1

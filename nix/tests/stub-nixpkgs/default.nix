@@ -178,6 +178,7 @@
     yamllint = pkg "yamllint" {};
     jq = pkg "jq" {};
     curl = pkg "curl" {};
+    util-linux = pkg "util-linux" {};
     alejandra = pkg "alejandra" {};
     deadnix = pkg "deadnix" {};
     findutils = pkg "findutils" {};
