@@ -21,8 +21,9 @@ esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 modules=("$@" check)
+pkg_config=${PKG_CONFIG:-pkg-config}
 make -C "$root/tests/unit" check \
 	BUILD="${UNIT_BUILD:-build}" \
 	CC="${CC:-cc}" \
-	CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -I../../src $(pkg-config --cflags "${modules[@]}")" \
-	LDLIBS="$(pkg-config --libs "${modules[@]}") -lm -lpthread -lcrypto"
+	CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -I../../src $("$pkg_config" --cflags "${modules[@]}")" \
+	LDLIBS="$("$pkg_config" --libs "${modules[@]}") -lm -lpthread -lcrypto"

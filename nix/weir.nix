@@ -122,10 +122,12 @@ in
 
     buildPhase = ''
       runHook preBuild
-      cflags="$(pkg-config ${pcStatic} --cflags-only-other ${pcModules})"
-      cflags+=" $(pkg-config ${pcStatic} --cflags-only-I ${pcModules} | sed 's/-I/-isystem /g')"
+      # $PKG_CONFIG, $NM, $READELF: pkgsStatic is a cross build (musl), where
+      # the tools carry the target's prefix.
+      cflags="$($PKG_CONFIG ${pcStatic} --cflags-only-other ${pcModules})"
+      cflags+=" $($PKG_CONFIG ${pcStatic} --cflags-only-I ${pcModules} | sed 's/-I/-isystem /g')"
       cflags+=" -DWEIR_VERSION=\"$version\" -DWEIR_COMMIT=\"$WEIR_COMMIT\""
-      ldflags="$(pkg-config ${pcStatic} --libs ${pcModules}) -lssl -lcrypto -lpthread${lib.optionalString static " -static"}"
+      ldflags="$($PKG_CONFIG ${pcStatic} --libs ${pcModules}) -lssl -lcrypto -lpthread${lib.optionalString static " -static"}"
       kodevBuild() {
         (cd $NIX_BUILD_TOP/app/weir &&
           CFLAGS="$cflags" LDFLAGS="$ldflags" KORE_BUILD_FLAVOR=prod kodev build)
@@ -175,7 +177,7 @@ in
       ${
         if static
         then ''
-          if readelf -l $out/bin/weir | grep -q INTERP; then
+          if $READELF -l $out/bin/weir | grep -q INTERP; then
             echo "weir-static has a program interpreter: it is not static" >&2
             exit 1
           fi
