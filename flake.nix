@@ -40,13 +40,14 @@
         (lib.fileset.maybeMissing ./scripts/gen-static-symbols)
       ];
     };
-    # The kustomize tree (written on the k8s branch) and the script that
-    # creates the secret files its secretGenerators read.
+    # The kustomize tree and the two scripts that render it without
+    # Secrets (from the k8s branch).
     k8sSrc = lib.fileset.toSource {
       root = ./.;
       fileset = lib.fileset.unions [
         (lib.fileset.maybeMissing ./k8s)
         (lib.fileset.maybeMissing ./scripts/gen-secrets)
+        (lib.fileset.maybeMissing ./scripts/render-manifests)
         ./nix/render-manifests.sh
       ];
     };

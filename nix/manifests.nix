@@ -3,17 +3,11 @@
 {
   runCommand,
   kustomize,
-  yq-go,
-  openssl,
   src,
   image,
 }:
 runCommand "weir-manifests-${image.imageTag}" {
-  nativeBuildInputs = [
-    kustomize
-    yq-go
-    openssl
-  ];
+  nativeBuildInputs = [kustomize];
   passthru.imageRef = "${image.imageName}:${image.imageTag}";
 } ''
   bash ${src}/nix/render-manifests.sh ${src} ${image.imageName}:${image.imageTag} $out

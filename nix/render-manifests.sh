@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# nix/render-manifests.sh - renders every k8s/overlays/* with kustomize, the weir image set to one reference.
-# Used by the flake's `manifests` package and by scripts/test-nix, so the same steps run here and in Nix.
+# nix/render-manifests.sh - renders every k8s/overlays/* with the weir image set to one reference, Secrets left out.
+# Used by the flake's `manifests` package and by scripts/test-nix; the rendering itself is scripts/render-manifests.
 set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
 usage: nix/render-manifests.sh REPO_DIR IMAGE_REF OUT_DIR
 
-Copies REPO_DIR/k8s to a scratch dir, runs REPO_DIR/scripts/gen-secrets
-OVERLAY there for each overlay when it exists (the secretGenerators read
-the files it writes), sets the image named first in each overlay's `images:` to
-IMAGE_REF (kustomize edit set image), and writes OUT_DIR/<overlay>.yaml.
-Secret objects are left out of the output: their values are generated
-per build and must not land in a world-readable store; create them on the
-cluster with scripts/gen-secrets (see docs/operations.md).
-Needs kustomize and yq (mikefarah's yq-go) on PATH.
+Copies REPO_DIR's k8s/ and the two scripts that render it
+(scripts/render-manifests, scripts/gen-secrets) to a scratch dir, sets the
+image named first in each overlay's `images:` to IMAGE_REF (kustomize edit
+set image), and writes OUT_DIR/<overlay>.yaml with scripts/render-manifests:
+every object but the Secrets, whose values must not land in a
+world-readable store (create them on the cluster: docs/operations.md).
+Fails if a rendered overlay has no container running IMAGE_REF.
+Needs kustomize on PATH.
 USAGE
 }
 
@@ -36,33 +36,31 @@ die() {
 }
 
 [[ -d $repo/k8s/overlays ]] || die "$repo/k8s/overlays does not exist"
+for f in scripts/render-manifests scripts/gen-secrets; do
+	[[ -f $repo/$f ]] || die "$repo/$f is missing"
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/scripts" "$out"
 cp -r "$repo/k8s" "$work/k8s"
-chmod -R u+w "$work/k8s"
-if [[ -f $repo/scripts/gen-secrets ]]; then
-	mkdir -p "$work/scripts"
-	cp "$repo/scripts/gen-secrets" "$work/scripts/gen-secrets"
-fi
-mkdir -p "$out"
+cp "$repo/scripts/render-manifests" "$repo/scripts/gen-secrets" "$work/scripts/"
+chmod -R u+w "$work"
+# Run through bash: in a Nix build there is no /usr/bin/env for their #!.
+sed -i '1s|^#!.*|#!'"$(command -v bash)"'|' "$work/scripts/render-manifests" "$work/scripts/gen-secrets"
 n=0
 for dir in "$work"/k8s/overlays/*/; do
 	overlay=$(basename "$dir")
-	if [[ -f $work/scripts/gen-secrets ]]; then
-		if ! msg=$(cd "$work" && bash scripts/gen-secrets "$overlay" 2>&1); then
-			printf '%s\n' "$msg" >&2
-			die "scripts/gen-secrets $overlay failed"
-		fi
-	fi
-	name=$(yq '.images[0].name // ""' "$dir/kustomization.yaml")
+	# The `images:` entry's name: the first `- name:` under `images:`.
+	name=$(awk '/^images:/ { s = 1; next } s && /^[^ ]/ { exit } s && /- name:/ { print $NF; exit }' \
+		"$dir/kustomization.yaml")
 	[[ -n $name ]] || die "k8s/overlays/$overlay/kustomization.yaml has no images: entry"
-	(cd "$dir" && kustomize edit set image "$name=$ref")
-	kustomize build "$dir" >"$work/$overlay.yaml" ||
-		die "kustomize build k8s/overlays/$overlay failed"
+	(cd "$dir" && kustomize edit set image "$name=$ref") ||
+		die "kustomize edit set image failed in k8s/overlays/$overlay"
+	"$work/scripts/render-manifests" "$overlay" >"$out/$overlay.yaml" ||
+		die "scripts/render-manifests $overlay failed"
 	# Every weir container must now run this build's image.
-	grep -q "image: $ref\$" "$work/$overlay.yaml" ||
+	grep -q "image: $ref\$" "$out/$overlay.yaml" ||
 		die "k8s/overlays/$overlay: no container uses $ref after set image $name"
-	yq ea 'select(.kind != "Secret")' "$work/$overlay.yaml" >"$out/$overlay.yaml"
 	n=$((n + 1))
 done
 ((n > 0)) || die "no overlays under k8s/overlays"
