@@ -3,7 +3,8 @@
   python3 events.py publish --first N --count C [--invalid] [--resend]
   python3 events.py dead --expect K      (prints the dead letters' reasons as JSON)
 
-Connection: --host, --port, --user and --password-file (no default password).
+Connection: --host, --port, --user and --password-file (no default password);
+--exchange and --dead-queue name weir's topology (default events, events.dead).
 """
 import argparse
 import json
@@ -55,7 +56,7 @@ def publish(args):
     if args.invalid:
         bodies += [b for b, _ in INVALID]
     for body in bodies:
-        ch.basic_publish("events", "sensor.temperature", body, props, mandatory=True)
+        ch.basic_publish(args.exchange, "sensor.temperature", body, props, mandatory=True)
     conn.close()
     print(json.dumps({"published": len(bodies)}))
 
@@ -66,7 +67,7 @@ def dead(args):
     got = []
     deadline = time.time() + 120
     while len(got) < args.expect and time.time() < deadline:
-        method, props, body = ch.basic_get("events.dead", auto_ack=True)
+        method, props, body = ch.basic_get(args.dead_queue, auto_ack=True)
         if method is None:
             time.sleep(0.5)
             continue
@@ -87,6 +88,8 @@ def main():
     p.add_argument("--port", type=int, default=5672)
     p.add_argument("--user", default="weir")
     p.add_argument("--password-file", default="/run/secrets/rabbitmq-password")
+    p.add_argument("--exchange", default="events")
+    p.add_argument("--dead-queue", default="events.dead")
     p.add_argument("--first", type=int, default=0)
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--invalid", action="store_true")
