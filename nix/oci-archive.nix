@@ -10,9 +10,12 @@ runCommand "weir-image-oci-${image.imageTag}.tar" {
   passthru = {inherit (image) imageName imageTag;};
 } ''
   export HOME=$TMPDIR
+  # dockerTools' archive is gzipped; skopeo's docker-archive: reader takes a
+  # plain tar (Debian's skopeo 1.9 refuses the .tar.gz, checked), so unpack.
+  gzip -dc ${image} > image.tar
   # No registry is contacted: both ends are local files, so no signature
   # policy applies (the sandbox has no /etc/containers/policy.json).
   skopeo --insecure-policy --tmpdir "$TMPDIR" copy \
-    docker-archive:${image} \
+    docker-archive:image.tar \
     oci-archive:$out:${image.imageName}:${image.imageTag}
 ''
