@@ -3,20 +3,34 @@
 {
   writeShellApplication,
   skopeo,
+  gzip,
   image,
 }:
 writeShellApplication {
   name = "weir-push-image";
-  runtimeInputs = [skopeo];
+  runtimeInputs = [skopeo gzip];
   text = ''
-    if [ $# -lt 1 ] || [ "$1" = --help ] || [ "$1" = -h ]; then
-      echo "usage: nix run .#push-image -- DESTINATION [skopeo copy options]" >&2
-      echo "  copies ${image.imageName}:${image.imageTag} (${image}) with skopeo, e.g. to" >&2
-      echo "  docker://REGISTRY/weir:${image.imageTag} or docker-daemon:weir:${image.imageTag}" >&2
+    usage() {
+      echo "usage: nix run .#push-image -- DESTINATION [skopeo copy options]"
+      echo "  copies ${image.imageName}:${image.imageTag} (${image}) with skopeo, e.g. to"
+      echo "  docker://REGISTRY/weir:${image.imageTag} or docker-daemon:weir:${image.imageTag}"
+    }
+    case "''${1:-}" in
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    "")
+      usage >&2
       exit 2
-    fi
+      ;;
+    esac
     dest=$1
     shift
-    exec skopeo copy "$@" "docker-archive:${image}" "$dest"
+    # skopeo's docker-archive: reader takes a plain tar, not dockerTools' .tar.gz.
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    gzip -dc ${image} > "$tmp/image.tar"
+    skopeo copy "$@" "docker-archive:$tmp/image.tar" "$dest"
   '';
 }

@@ -169,6 +169,7 @@
     gnumake = pkg "gnumake" {};
     cacert = pkg "cacert" {};
     skopeo = pkg "skopeo" {};
+    gzip = pkg "gzip" {};
     kustomize = pkg "kustomize" {};
     yq-go = pkg "yq-go" {};
     rabbitmq-server = pkg "rabbitmq-server" {};
