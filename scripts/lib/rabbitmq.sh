@@ -11,18 +11,20 @@
 #   rabbitmq.launcher.pid     pid of the start script (leader of its session)
 #   rabbitmq.node, rabbitmq.ports  node name and ports, for stop/status/ctl
 
-RABBITMQ_SBIN=/usr/lib/rabbitmq/bin
+# Debian's scripts; the Nix dev shell (nix/shell.nix) points this at nixpkgs' sbin/.
+RABBITMQ_SBIN=${WEIR_RABBITMQ_SBIN:-/usr/lib/rabbitmq/bin}
 RABBITMQ_USER=rabbitmq
 RABBITMQ_START_TIMEOUT=${RABBITMQ_START_TIMEOUT:-90}
 
 # _rmq_env DIR NODE DIST_PORT: prints the environment (NAME=VALUE per line)
 # that both the broker and rabbitmqctl run with; RABBITMQ_CONF_ENV_FILE keeps
-# /etc/rabbitmq/rabbitmq-env.conf out.
+# /etc/rabbitmq/rabbitmq-env.conf out. WEIR_RABBITMQ_PATH adds directories
+# (the Nix dev shell's util-linux, for setsid, where /usr/bin has none).
 _rmq_env() {
 	local dir=$1 node=$2 dist=$3
 	cat <<ENV
 HOME=$dir/home
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${WEIR_RABBITMQ_PATH:+:$WEIR_RABBITMQ_PATH}
 LANG=C.UTF-8
 LC_ALL=C.UTF-8
 ERL_EPMD_ADDRESS=127.0.0.1

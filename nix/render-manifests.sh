@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# nix/render-manifests.sh - renders every k8s/overlays/* with the weir image set to one reference, Secrets left out.
+# Used by the flake's `manifests` package and by scripts/test-nix; the rendering itself is scripts/render-manifests.
+set -euo pipefail
+
+usage() {
+	cat <<'USAGE'
+usage: nix/render-manifests.sh REPO_DIR IMAGE_REF OUT_DIR
+
+Copies REPO_DIR's k8s/ and the two scripts that render it
+(scripts/render-manifests, scripts/gen-secrets) to a scratch dir, sets the
+image named first in each overlay's `images:` to IMAGE_REF (kustomize edit
+set image), and writes OUT_DIR/<overlay>.yaml with scripts/render-manifests:
+every object but the Secrets, whose values must not land in a
+world-readable store (create them on the cluster: docs/operations.md).
+Fails if a rendered overlay has no container running IMAGE_REF.
+Needs kustomize on PATH.
+USAGE
+}
+
+case ${1:-} in
+-h | --help)
+	usage
+	exit 0
+	;;
+esac
+if (($# != 3)); then
+	usage >&2
+	exit 2
+fi
+repo=$1 ref=$2 out=$3
+
+die() {
+	printf 'render-manifests: %s\n' "$*" >&2
+	exit 1
+}
+
+[[ -d $repo/k8s/overlays ]] || die "$repo/k8s/overlays does not exist"
+for f in scripts/render-manifests scripts/gen-secrets; do
+	[[ -f $repo/$f ]] || die "$repo/$f is missing"
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/scripts" "$out"
+cp -r "$repo/k8s" "$work/k8s"
+cp "$repo/scripts/render-manifests" "$repo/scripts/gen-secrets" "$work/scripts/"
+chmod -R u+w "$work"
+# Run through bash: in a Nix build there is no /usr/bin/env for their #!.
+sed -i '1s|^#!.*|#!'"$(command -v bash)"'|' "$work/scripts/render-manifests" "$work/scripts/gen-secrets"
+n=0
+for dir in "$work"/k8s/overlays/*/; do
+	overlay=$(basename "$dir")
+	# The `images:` entry's name: the first `- name:` under `images:`.
+	name=$(awk '/^images:/ { s = 1; next } s && /^[^ ]/ { exit } s && /- name:/ { print $NF; exit }' \
+		"$dir/kustomization.yaml")
+	[[ -n $name ]] || die "k8s/overlays/$overlay/kustomization.yaml has no images: entry"
+	(cd "$dir" && kustomize edit set image "$name=$ref") ||
+		die "kustomize edit set image failed in k8s/overlays/$overlay"
+	"$work/scripts/render-manifests" "$overlay" >"$out/$overlay.yaml" ||
+		die "scripts/render-manifests $overlay failed"
+	# Every weir container must now run this build's image.
+	grep -q "image: $ref\$" "$out/$overlay.yaml" ||
+		die "k8s/overlays/$overlay: no container uses $ref after set image $name"
+	n=$((n + 1))
+done
+((n > 0)) || die "no overlays under k8s/overlays"
+printf 'render-manifests: %d overlays rendered with image %s into %s\n' "$n" "$ref" "$out" >&2
