@@ -15,9 +15,7 @@ runCommand "weir-nix-lint" {
   ];
 } ''
   cd ${src}
-  # nix/tests/nixpkgs-lib is nixpkgs' lib, vendored unchanged.
-  files=$(find . -name '*.nix' -not -path './.weir/*' -not -path './build/*' \
-    -not -path './nix/tests/nixpkgs-lib/*' | sort)
+  files=$(find . -name '*.nix' -not -path './.weir/*' -not -path './build/*' | sort)
   echo "$files"
   alejandra --check $files
   deadnix --fail $files

@@ -1,7 +1,6 @@
 # nix/tests/flake-eval.nix - evaluates flake.nix's outputs against stub nixpkgs (nix/tests/stub-nixpkgs) for both systems.
 # scripts/test-nix checks the summary: the attribute tree, callPackage arguments, and every build script's interpolations.
-let
-  lib = import ./nixpkgs-lib/lib;
+{lib}: let
   flake = import ../../flake.nix;
   nixpkgs = {
     # lib.fileset needs builtins.readFileType (Nix >= 2.14); Debian's Nix is

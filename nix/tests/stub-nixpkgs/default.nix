@@ -6,7 +6,8 @@
   config ? {},
   isStatic ? false,
 }: let
-  lib = import ../nixpkgs-lib/lib;
+  # nixpkgs' real lib/, from scripts/test-nix (not vendored here).
+  lib = import (builtins.getEnv "WEIR_NIXPKGS_LIB");
 
   storePath = name: "/nix/store/00000000000000000000000000000000-${name}";
 
