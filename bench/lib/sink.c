@@ -12,10 +12,11 @@
 static const char *usage_text =
 "usage: sink --uri URI --database DB [-n N] [--batch B] [--size BYTES]\n"
 "       sink --uri URI --database DB --window-query START_MS\n"
-"  --with-deltas after each batch also add its per-window sums to\n"
-"                `aggregates` as weir's consumer does (one unordered bulk of\n"
-"                update_one upserts per batch, one per source/type/minute;\n"
-"                weir's three aggregates indexes are created too)\n"
+"  --with-deltas every 3 batches (and after the last) also add their\n"
+"                per-window sums to `aggregates` as weir's consumer does\n"
+"                with its defaults (one bulk of update_one upserts, one per\n"
+"                source/type/minute; weir's three aggregates indexes are\n"
+"                created too)\n"
 "\n"
 "Creates weir's three `events` indexes in DB (which should be new), builds N\n"
 "documents shaped like the ones weir stores (_id string, source, type,\n"
@@ -391,9 +392,14 @@ main(int argc, char **argv)
 			die("insert_many", &err);
 		}
 		bson_destroy(&reply);
-		if (agg != NULL)
-			apply_deltas(agg, &opts, docs + i, k);
 		inserted += (long)k;
+		/* weir adds the sums once per ack: every 3 batches by default
+		 * (prefetch 2000, batch 500), and after the last. */
+		if (agg != NULL && (inserted % (3 * batch) == 0 ||
+		    inserted == n))
+			apply_deltas(agg, &opts, docs + inserted - (inserted -
+			    1) % (3 * batch) - 1, (size_t)((inserted - 1) %
+			    (3 * batch) + 1));
 	}
 	t1 = now_ms();
 	printf("inserted=%ld\nstart_ms=%.3f\nend_ms=%.3f\nseconds=%.3f\n"
