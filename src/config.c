@@ -70,7 +70,7 @@ static const struct option_def options[O_COUNT] = {
 	    "quorum queue x-delivery-limit (0 = unlimited)" },
 	[O_CONSUMERS] = { "WEIR_CONSUMERS", "consumers", "1", 0,
 	    "consumer threads per worker (1..64)" },
-	[O_PREFETCH] = { "WEIR_PREFETCH", "prefetch", "2000", 0,
+	[O_PREFETCH] = { "WEIR_PREFETCH", "prefetch", "6000", 0,
 	    "unacked messages per consumer (1..65535, >= batch size)" },
 	[O_BATCH_SIZE] = { "WEIR_BATCH_SIZE", "batch-size", "500", 0,
 	    "events per MongoDB bulk write (1..10000)" },

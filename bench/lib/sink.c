@@ -12,7 +12,7 @@
 static const char *usage_text =
 "usage: sink --uri URI --database DB [-n N] [--batch B] [--size BYTES]\n"
 "       sink --uri URI --database DB --window-query START_MS\n"
-"  --with-deltas every 3 batches (and after the last) also add their\n"
+"  --with-deltas every 11 batches (and after the last) also add their\n"
 "                per-window sums to `aggregates` as weir's consumer does\n"
 "                with its defaults (one bulk of update_one upserts, one per\n"
 "                source/type/minute; weir's three aggregates indexes are\n"
@@ -393,13 +393,13 @@ main(int argc, char **argv)
 		}
 		bson_destroy(&reply);
 		inserted += (long)k;
-		/* weir adds the sums once per ack: every 3 batches by default
-		 * (prefetch 2000, batch 500), and after the last. */
-		if (agg != NULL && (inserted % (3 * batch) == 0 ||
+		/* weir adds the sums once per ack: every 11 batches by default
+		 * (prefetch 6000, batch 500), and after the last. */
+		if (agg != NULL && (inserted % (11 * batch) == 0 ||
 		    inserted == n))
 			apply_deltas(agg, &opts, docs + inserted - (inserted -
-			    1) % (3 * batch) - 1, (size_t)((inserted - 1) %
-			    (3 * batch) + 1));
+			    1) % (11 * batch) - 1, (size_t)((inserted - 1) %
+			    (11 * batch) + 1));
 	}
 	t1 = now_ms();
 	printf("inserted=%ld\nstart_ms=%.3f\nend_ms=%.3f\nseconds=%.3f\n"

@@ -103,7 +103,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.queue_quorum, 1);
 	ck_assert_int_eq(c.delivery_limit, 20);
 	ck_assert_int_eq(c.consumers, 1);
-	ck_assert_int_eq(c.prefetch, 2000);
+	ck_assert_int_eq(c.prefetch, 6000);
 	ck_assert_int_eq(c.batch_size, 500);
 	ck_assert_int_eq(c.batch_timeout_ms, 50);
 	ck_assert_str_eq(c.mongodb_uri,
@@ -688,7 +688,7 @@ START_TEST(test_prefetch_below_batch)
 {
 	struct weir_config	c;
 	char			err[512];
-	char			*argv[] = { "weir", "--batch-size", "5000",
+	char			*argv[] = { "weir", "--batch-size", "8000",
 	    NULL };
 
 	ck_assert_int_eq(load(&c, ENV("WEIR_PREFETCH=100",
@@ -696,7 +696,7 @@ START_TEST(test_prefetch_below_batch)
 	starts_with(err, "WEIR_PREFETCH:");
 	load_ok(&c, ENV("WEIR_PREFETCH=200", "WEIR_BATCH_SIZE=200"));
 	ck_assert_int_eq(c.prefetch, 200);
-	/* Default prefetch (2000) against a flag. */
+	/* Default prefetch (6000) against a flag. */
 	ck_assert_int_eq(load_ex(&c, 1, NULL, 3, argv, err, sizeof(err)),
 	    WEIR_CONFIG_ERROR);
 	starts_with(err, "WEIR_PREFETCH:");
