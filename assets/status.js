@@ -9,17 +9,19 @@ const HISTORY_S = 300;
 const NEWEST = 15;
 
 // Where each figure lives in the /v1/stats answer (openapi/weir.yaml,
-// schema Stats). Several paths are tried in order, so a renamed field shows
-// as "–" rather than breaking the page.
+// schema Stats). events.stored counts MongoDB itself, so the rate drawn
+// from it includes every processor, also when this weir is role=api.
 const FIELDS = {
-  stored: ["totals.events_stored", "events_stored", "events.stored"],
-  duplicates: ["totals.duplicates", "totals.duplicates_skipped", "duplicates", "duplicates_skipped"],
-  deadLetters: ["totals.dead_letters", "dead_letters", "dead_letters_by_reason"],
-  queueDepth: ["queue.depth", "queue_depth", "amqp.queue_depth"],
-  consumers: ["queue.consumers", "consumers", "consumer_count"],
-  rate: ["rates.events_stored_per_second", "rates.events_per_second", "rates.stored_per_second", "rate.events_per_second"],
-  uptime: ["uptime_seconds", "uptime_s", "uptime"],
-  version: ["version", "build.version"],
+  stored: ["events.stored", "totals.events_stored"],
+  duplicates: ["totals.duplicates_skipped"],
+  deadLetters: ["totals.dead_letters"],
+  deadReasons: ["totals.dead_letters_by_reason"],
+  queueDepth: ["queue.depth"],
+  consumers: ["queue.consumers"],
+  rate: ["rates.events_stored_per_second"],
+  rateMinute: ["rates.events_last_minute_per_second"],
+  uptime: ["uptime_seconds"],
+  version: ["version"],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -119,14 +121,11 @@ function record(stored) {
   history = history.filter((s) => now - s.t <= (HISTORY_S + 10) * 1000);
 }
 
-function deadLetterTotal(v) {
-  if (num(v) !== undefined) return { total: v, reasons: "" };
-  if (v && typeof v === "object") {
-    const parts = Object.entries(v).filter(([, n]) => num(n) > 0).sort((a, b) => b[1] - a[1]);
-    const total = Object.values(v).reduce((a, n) => a + (num(n) || 0), 0);
-    return { total, reasons: parts.map(([k, n]) => `${k} ${fmt.format(n)}`).join(", ") };
-  }
-  return { total: undefined, reasons: "" };
+// "reason n, reason n" from {reason: n}, largest first.
+function reasonList(v) {
+  if (!v || typeof v !== "object") return "";
+  return Object.entries(v).filter(([, n]) => num(n) > 0).sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${fmt.format(n)}`).join(", ");
 }
 
 function duration(s) {
@@ -142,16 +141,19 @@ function renderStats(stats) {
   const stored = num(pick(stats, "stored"));
   if (stored === undefined) throw new Error("GET /v1/stats: the answer has no events-stored total");
   record(stored);
+  // The page's own rate from successive totals; the server's until there
+  // are two samples.
   const rate = rateOver(10);
   show("rate", rate !== undefined ? rate : num(pick(stats, "rate")), fmtRate);
-  show("rate-minute", rateOver(60), fmtRate);
+  const minute = num(pick(stats, "rateMinute"));
+  show("rate-minute", minute !== undefined ? minute : rateOver(60), fmtRate);
   show("stored", stored);
   show("duplicates", pick(stats, "duplicates"));
   show("queue-depth", pick(stats, "queueDepth"));
   show("consumers", pick(stats, "consumers"));
-  const dl = deadLetterTotal(pick(stats, "deadLetters"));
-  show("dead-letters", dl.total);
-  $("dead-reasons").textContent = dl.reasons || (dl.total === 0 ? "none" : "–");
+  const dead = num(pick(stats, "deadLetters"));
+  show("dead-letters", dead);
+  $("dead-reasons").textContent = reasonList(pick(stats, "deadReasons")) || (dead === 0 ? "none" : "–");
   const version = pick(stats, "version");
   $("version").textContent = version ? `weir ${version}` : "weir";
   $("uptime").textContent = duration(num(pick(stats, "uptime")));
@@ -194,11 +196,9 @@ function drawChart() {
   }
 }
 
+// The list in an EventPage (openapi/weir.yaml).
 function eventsOf(body) {
-  if (Array.isArray(body)) return body;
-  for (const k of ["items", "events", "data"]) {
-    if (Array.isArray(body && body[k])) return body[k];
-  }
+  if (Array.isArray(body && body.items)) return body.items;
   throw new Error("GET /v1/events: the answer holds no list of events");
 }
 
@@ -219,8 +219,8 @@ function renderEvents(events) {
     cell(tr, String(ev.source ?? "–"));
     cell(tr, String(ev.type ?? "–"));
     cell(tr, num(ev.value) !== undefined ? fmtRate.format(ev.value) : "–", "num");
-    cell(tr, String(ev.id ?? ev._id ?? "–"), "id");
-    tr.title = String(ev.id ?? ev._id ?? "");
+    cell(tr, String(ev.id ?? "–"), "id");
+    tr.title = String(ev.id ?? "");
     rows.push(tr);
   }
   if (!rows.length) {
