@@ -49,7 +49,7 @@ struct web_file {
 		"form-action 'none'; frame-ancestors 'none'"
 
 static const struct web_file files[] = {
-	{ "/", WEIR_ROUTE_STATUS_PAGE, T_HTML, BLOB(index_html), NO_GZIP },
+	{ "/", WEIR_ROUTE_INDEX, T_HTML, BLOB(index_html), NO_GZIP },
 	{ "/status.js", WEIR_ROUTE_ASSET, T_JS, BLOB(status_js), NO_GZIP },
 	{ "/status.css", WEIR_ROUTE_ASSET, T_CSS, BLOB(status_css), NO_GZIP },
 	{ "/favicon.ico", WEIR_ROUTE_ASSET, T_PNG, BLOB(favicon_32x32_png),
