@@ -215,7 +215,7 @@ function renderEvents(events) {
   for (const ev of events.slice(0, NEWEST)) {
     const tr = document.createElement("tr");
     const ts = ev.ts !== undefined ? new Date(ev.ts) : null;
-    cell(tr, ts && !isNaN(ts) ? ts.toLocaleTimeString() : String(ev.ts ?? "–"));
+    cell(tr, ts && !isNaN(ts) ? ts.toLocaleTimeString([], { hour12: false }) : String(ev.ts ?? "–"));
     cell(tr, String(ev.source ?? "–"));
     cell(tr, String(ev.type ?? "–"));
     cell(tr, num(ev.value) !== undefined ? fmtRate.format(ev.value) : "–", "num");
