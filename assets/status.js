@@ -4,7 +4,9 @@
 
 const STATS_EVERY_MS = 2000;
 const EVENTS_EVERY_MS = 5000;
-const FETCH_TIMEOUT_MS = 4000;
+// Longer than the server's own MongoDB time limit (5 s): a slow count still
+// comes back, as null, and the page shows the process counters instead.
+const FETCH_TIMEOUT_MS = 10000;
 const HISTORY_S = 300;
 const NEWEST = 15;
 
