@@ -4,6 +4,7 @@
 
 const STATS_EVERY_MS = 2000;
 const EVENTS_EVERY_MS = 5000;
+const MINUTES_EVERY_MS = 10000;
 // Longer than the server's own MongoDB time limit (5 s): a slow count still
 // comes back, as null, and the page shows the process counters instead.
 const FETCH_TIMEOUT_MS = 10000;
@@ -32,7 +33,9 @@ const fmtRate = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
 // Samples of the stored-events counter: {t: ms, stored: n}, oldest first.
 let history = [];
-const problems = { stats: null, events: null };
+// Events per 1-minute window of event time, from /v1/aggregates: {t, count}.
+let minutes = [];
+const problems = { stats: null, events: null, aggregates: null };
 
 function get(obj, path) {
   let v = obj;
@@ -180,15 +183,24 @@ function drawChart() {
     const dt = (b.t - a.t) / 1000;
     if (dt > 0) bars.push({ t: b.t, dt, rate: (b.stored - a.stored) / dt });
   }
-  const max = Math.max(1, ...bars.map((b) => b.rate));
+  const max = Math.max(1, ...bars.map((b) => b.rate), ...minutes.map((m) => m.count / 60));
   g.fillStyle = css.getPropertyValue("--muted");
   g.font = "12px system-ui, sans-serif";
   g.fillText(`${fmtRate.format(max)}/s`, 4, 12);
   g.fillText("5 min ago", 4, h - 4);
   g.textAlign = "right";
   g.fillText("now", w - 4, h - 4);
-  g.fillStyle = css.getPropertyValue("--accent");
   const plotH = h - 34, x0 = w - 4, pxPerS = (w - 8) / HISTORY_S;
+  // Shaded: the stored minutes, wide and pale, behind the live bars.
+  g.fillStyle = css.getPropertyValue("--accent");
+  g.globalAlpha = 0.25;
+  for (const m of minutes) {
+    const left = Math.max(4, x0 - ((now - m.t) / 1000) * pxPerS);
+    const right = Math.min(x0, x0 - ((now - m.t - 60000) / 1000) * pxPerS);
+    const height = (m.count / 60 / max) * plotH;
+    if (right > left) g.fillRect(left, 18 + plotH - height, right - left - 1, height);
+  }
+  g.globalAlpha = 1;
   for (const b of bars) {
     const right = x0 - ((now - b.t) / 1000) * pxPerS;
     const width = Math.max(1, b.dt * pxPerS - 1);
@@ -237,6 +249,30 @@ function renderEvents(events) {
   tbody.replaceChildren(...rows);
 }
 
+// Sums the 1-minute windows of every source and type.
+function renderMinutes(body) {
+  if (!Array.isArray(body && body.items)) throw new Error("GET /v1/aggregates: the answer holds no list of windows");
+  const sums = new Map();
+  for (const row of body.items) {
+    const t = Date.parse(row.window_start);
+    if (!Number.isNaN(t) && num(row.count) !== undefined) sums.set(t, (sums.get(t) || 0) + row.count);
+  }
+  minutes = [...sums].map(([t, count]) => ({ t, count })).sort((a, b) => a.t - b.t);
+  drawChart();
+}
+
+async function pollMinutes() {
+  const from = Date.now() - HISTORY_S * 1000;
+  try {
+    renderMinutes(await getJSON(`/v1/aggregates?window=1m&from=${from}`));
+    problems.aggregates = null;
+  } catch (e) {
+    problems.aggregates = e.message;
+  }
+  setAvailability();
+  setTimeout(pollMinutes, MINUTES_EVERY_MS);
+}
+
 async function pollStats() {
   try {
     renderStats(await getJSON("/v1/stats"));
@@ -262,3 +298,4 @@ async function pollEvents() {
 window.addEventListener("resize", drawChart);
 pollStats();
 pollEvents();
+pollMinutes();

@@ -33,7 +33,7 @@ test("shows a non-zero rate, the queue and the newest events while events flow",
     assert.match(await page.textContent("#queue-depth"), /^[0-9][0-9,.\s]*$/);
     await page.waitForSelector("#events tbody tr:not(.empty)", { timeout: 15000 });
     assert.ok(await page.isHidden("#unavailable"));
-    await page.waitForTimeout(6000); // a few more bars in the chart
+    await page.waitForTimeout(12000); // more bars, and a second read of the stored minutes
     await page.screenshot({ path: screenshotPath("status-page.png") });
     const phone = await watchedPage(b, weir.url(), PHONE);
     await phone.goto(weir.url("/"));
