@@ -36,21 +36,29 @@ method_of(const struct http_request *req)
 }
 
 void
-weir_http_respond(struct http_request *req, enum weir_http_route route,
-    double started, int code, const char *type, const void *body, size_t len)
+weir_http_count(struct http_request *req, enum weir_http_route route,
+    double started, int code)
 {
-	http_response_header(req, "content-type", type);
-	http_response_header(req, "cache-control", "no-store");
-	http_response(req, code, body, len);
 	WEIR_INC(weir_metrics->http_requests[route][method_of(req)]
 	    [weir_http_code_index(code)], 1);
 	weir_hist_observe(&weir_metrics->http_duration[route], WEIR_HIST_SECONDS,
 	    (double)weir_mono_ns() / 1e9 - started);
 }
 
+void
+weir_http_respond(struct http_request *req, enum weir_http_route route,
+    double started, int code, const char *type, const void *body, size_t len)
+{
+	http_response_header(req, "content-type", type);
+	http_response_header(req, "cache-control", "no-store");
+	http_response(req, code, body, len);
+	weir_http_count(req, route, started, code);
+}
+
 /* Answers 405 with Allow unless the method is GET or HEAD. */
-static int
-only_get(struct http_request *req, enum weir_http_route route, double t0)
+int
+weir_http_only_get(struct http_request *req, enum weir_http_route route,
+    double t0)
 {
 	static const char	body[] = "{\"type\":\"about:blank\",\"title\":"
 	    "\"Method Not Allowed\",\"status\":405,\"detail\":\"use GET\"}";
@@ -69,7 +77,7 @@ healthz(struct http_request *req)
 	static const char	body[] = "{\"status\":\"ok\"}";
 	double			t0 = (double)weir_mono_ns() / 1e9;
 
-	if (only_get(req, WEIR_ROUTE_HEALTHZ, t0))
+	if (weir_http_only_get(req, WEIR_ROUTE_HEALTHZ, t0))
 		weir_http_respond(req, WEIR_ROUTE_HEALTHZ, t0, 200,
 		    "application/json", body, sizeof(body) - 1);
 	return (KORE_RESULT_OK);
@@ -93,7 +101,7 @@ readyz(struct http_request *req)
 	double				t0 = (double)weir_mono_ns() / 1e9;
 	int				amqp, mongo;
 
-	if (!only_get(req, WEIR_ROUTE_READYZ, t0))
+	if (!weir_http_only_get(req, WEIR_ROUTE_READYZ, t0))
 		return (KORE_RESULT_OK);
 	if (weir_cfg.role == WEIR_ROLE_API)
 		amqp = WEIR_GET(s->probe_amqp_ok);
@@ -122,7 +130,7 @@ metrics(struct http_request *req)
 	struct weir_textbuf		text = { NULL, 0, 0, 0 };
 	double				t0 = (double)weir_mono_ns() / 1e9;
 
-	if (!only_get(req, WEIR_ROUTE_METRICS, t0))
+	if (!weir_http_only_get(req, WEIR_ROUTE_METRICS, t0))
 		return (KORE_RESULT_OK);
 	for (size_t i = 0; i < WEIR_STAGES_MAX &&
 	    weir_pipeline_stages[i].name != NULL; i++)

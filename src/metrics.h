@@ -30,6 +30,9 @@ enum weir_http_route {
 	WEIR_ROUTE_HEALTHZ,
 	WEIR_ROUTE_READYZ,
 	WEIR_ROUTE_METRICS,
+	WEIR_ROUTE_DOCS,	/* "/docs": Swagger UI */
+	WEIR_ROUTE_INDEX,	/* "/": the live status page */
+	WEIR_ROUTE_ASSET,	/* "/{asset}": the pages' scripts, styles, icons */
 	WEIR_ROUTE_OTHER,
 	WEIR_ROUTE_COUNT
 };

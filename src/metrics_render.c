@@ -6,7 +6,7 @@
 #include "metrics_render.h"
 
 static const char *const route_names[WEIR_ROUTE_COUNT] = {
-	"/healthz", "/readyz", "/metrics", "other"
+	"/healthz", "/readyz", "/metrics", "/docs", "/", "/{asset}", "other"
 };
 static const char *const method_names[WEIR_METHOD_COUNT] = {
 	"GET", "HEAD", "POST", "OTHER"

@@ -30,6 +30,7 @@ Suite	*textbuf_suite(void);
 Suite	*event_bson_suite(void);
 Suite	*epoch_cache_suite(void);
 Suite	*batch_suite(void);
+Suite	*http_negotiate_suite(void);
 
 /* The stage context the tests use unless they need another one. */
 struct weir_stage_ctx	unit_ctx(void);

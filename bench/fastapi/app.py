@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+# bench/fastapi/app.py - the earlier design's API stack (FastAPI + uvicorn + pymongo) serving /data,
+# the reference bench/api compares weir's /v1/events against. Same query: newest 100 events.
+"""GET /data?limit=N: the newest N events (ts, then _id, descending), as JSON.
+
+Run: MONGODB_URI=... WEIR_MONGODB_DATABASE=... uvicorn app:app (from bench/fastapi).
+Debian's python3-fastapi, python3-uvicorn and python3-pymongo.
+"""
+import os
+
+import pymongo
+from fastapi import FastAPI, HTTPException, Query
+
+client = pymongo.MongoClient(os.environ["MONGODB_URI"], directConnection=True,
+                             serverSelectionTimeoutMS=5000)
+events = client[os.environ["WEIR_MONGODB_DATABASE"]]["events"]
+app = FastAPI(title="earlier design: /data")
+
+
+def _json(doc):
+    doc["id"] = doc.pop("_id")
+    for k in ("ts", "received_at", "processed_at"):
+        if k in doc and hasattr(doc[k], "isoformat"):
+            doc[k] = doc[k].isoformat(timespec="milliseconds") + "Z"
+    return doc
+
+
+@app.get("/data")
+def data(limit: int = Query(100, ge=1, le=1000)):
+    try:
+        cur = events.find({}, sort=[("ts", -1), ("_id", -1)], limit=limit,
+                          max_time_ms=5000)
+        items = [_json(d) for d in cur]
+    except pymongo.errors.PyMongoError as e:
+        raise HTTPException(503, str(e)) from e
+    return {"items": items, "count": len(items), "limit": limit}
