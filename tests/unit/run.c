@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, metrics_render_suite());
 	srunner_add_suite(sr, textbuf_suite());
 	srunner_add_suite(sr, event_bson_suite());
+	srunner_add_suite(sr, api_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -28,6 +28,7 @@ Suite	*metrics_suite(void);
 Suite	*metrics_render_suite(void);
 Suite	*textbuf_suite(void);
 Suite	*event_bson_suite(void);
+Suite	*api_suite(void);
 
 /* The stage context the tests use unless they need another one. */
 struct weir_stage_ctx	unit_ctx(void);
