@@ -342,7 +342,8 @@ parse_pair(enum weir_api_op op, const char *p, size_t len,
 		vlen = 0, val[0] = '\0';
 	else if (weir_api_url_decode(eq + 1, len - klen - 1, val, sizeof(val),
 	    &vlen) == -1)
-		return (fail(err, key, "is badly percent-encoded, contains "
+		return (fail(err, key[0] != '\0' ? key : "(empty)",
+		    "is badly percent-encoded, contains "
 		    "NUL or is longer than %d bytes", PARAM_MAX - 1));
 	return (apply(op, key, val, vlen, q, seen, err));
 }

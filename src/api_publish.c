@@ -76,6 +76,17 @@ fail:
 	return (-1);
 }
 
+int
+weir_publisher_connect(struct weir_publisher *p, char *err, size_t len)
+{
+	int	rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = connect_broker(p, err, len);
+	pthread_mutex_unlock(&p->lock);
+	return (rc);
+}
+
 static int
 publish_one(struct weir_publisher *p, const struct weir_ingest_item *it)
 {

@@ -12,6 +12,9 @@ struct weir_publisher;
 
 struct weir_publisher	*weir_publisher_new(const struct weir_config *);
 void			weir_publisher_free(struct weir_publisher *);
+/* Connects (declaring the topology) unless connected; 0 or -1. */
+int			weir_publisher_connect(struct weir_publisher *,
+			    char *err, size_t errlen);
 /* Publishes every item persistent, mandatory, message-id = item id, and
  * waits for the broker's confirms. Returns 0 when all were confirmed, -1
  * (err set) otherwise; blocking, so call it from a task thread. */

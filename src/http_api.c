@@ -19,6 +19,7 @@
 #include "http_api.h"
 #include "http_ops.h"
 #include "problem.h"
+#include "threads.h"
 #include "timestamp.h"
 #include "version.h"
 
@@ -59,6 +60,8 @@ static struct weir_tokens	tokens;
 static struct {
 	struct weir_worker_ctx	*ctx;
 	struct weir_publisher	*publisher;
+	pthread_t		warm;
+	int			has_warm;
 	int			jobs;
 } api;
 
@@ -77,18 +80,42 @@ weir_api_load_tokens(const struct weir_config *cfg, char *err, size_t len)
 	return (0);
 }
 
+/* Connects the publisher early: its topology declaration creates the queue
+ * an API-only deployment's readiness probe looks for. */
+static void *
+warm_main(void *arg)
+{
+	struct weir_worker_ctx	*ctx = arg;
+	char			err[256];
+	uint32_t		wait_ms = 250;
+
+	while (weir_publisher_connect(api.publisher, err, sizeof(err)) == -1) {
+		if (weir_ctx_sleep(ctx, wait_ms))
+			break;
+		if (wait_ms < 4000)
+			wait_ms *= 2;
+	}
+	return (NULL);
+}
+
 void
 weir_api_worker_init(struct weir_worker_ctx *ctx)
 {
 	api.ctx = ctx;
-	if (ctx->cfg->role != WEIR_ROLE_PROCESSOR &&
-	    (api.publisher = weir_publisher_new(ctx->cfg)) == NULL)
+	if (ctx->cfg->role == WEIR_ROLE_PROCESSOR)
+		return;
+	if ((api.publisher = weir_publisher_new(ctx->cfg)) == NULL)
 		fatal("cannot allocate the API publisher");
+	if (weir_thread_start(&api.warm, warm_main, ctx) == 0)
+		api.has_warm = 1;
 }
 
 void
 weir_api_worker_teardown(void)
 {
+	if (api.has_warm)
+		pthread_join(api.warm, NULL);
+	api.has_warm = 0;
 	weir_publisher_free(api.publisher);
 	api.publisher = NULL;
 }
