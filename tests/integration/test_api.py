@@ -368,3 +368,22 @@ def test_slow_queries_do_not_stall_the_event_loop(world, seeded):
         codes = [f.result().status_code for f in futs]
     assert set(codes) == {200}, codes
     assert worst < 0.5, f"/healthz took {worst:.3f}s beside 16 queries"
+
+
+@pytest.mark.parametrize("content", [None, "short\n", "# only a comment\n",
+                                     "has a space in it 0123\n"],
+                         ids=["missing", "short", "empty", "space"])
+def test_bad_tokens_file(world, weir_bin, content):
+    """A tokens file weir cannot use stops it at start: exit 2, one stderr
+    line naming WEIR_API_TOKENS_FILE (also for check-config)."""
+    import subprocess
+    path = world.state_dir / "tokens"
+    if content is not None:
+        path.write_text(content)
+    env = world.weir_env(WEIR_API_TOKENS_FILE=str(path))
+    for args in ([], ["check-config"]):
+        r = subprocess.run([weir_bin] + args, env=env, capture_output=True,
+                           text=True, timeout=30, stdin=subprocess.DEVNULL)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2, (r.returncode, r.stderr[-500:])
+        assert len(lines) == 1 and "WEIR_API_TOKENS_FILE" in lines[0], lines
