@@ -183,11 +183,13 @@ int
 weir_publisher_send(struct weir_publisher *p,
     const struct weir_ingest_item *items, size_t n, char *err, size_t len)
 {
-	int	rc;
+	int	rc, was_up;
 
 	pthread_mutex_lock(&p->lock);
-	/* A connection idle since the last request may be dead: one retry. */
-	if ((rc = attempt(p, items, n, err, len)) == -1)
+	/* A connection idle since the last request may be dead: one retry,
+	 * unless there was no connection to begin with. */
+	was_up = p->up;
+	if ((rc = attempt(p, items, n, err, len)) == -1 && was_up)
 		rc = attempt(p, items, n, err, len);
 	pthread_mutex_unlock(&p->lock);
 	return (rc == 0 ? 0 : -1);

@@ -5,6 +5,8 @@ errors as problem+json, auth, roles and route metrics."""
 import concurrent.futures
 import datetime
 import math
+import socket
+import threading
 import time
 import urllib.parse
 
@@ -268,21 +270,53 @@ def test_post_stored_and_rejections(world):
     assert world.db.events.find_one({"_id": world.prefix + "ok"}) is None
 
 
+class SilentBroker(threading.Thread):
+    """A TCP port that accepts connections and never answers, as a hung
+    broker does."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+
+    def run(self):
+        while True:
+            try:
+                self.conns.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
 def test_post_503_without_broker(world):
-    """The broker is unreachable: POST answers 503, never 202."""
+    """The broker does not answer: POST says 503 (never 202), reads work."""
+    broker = SilentBroker()
+    broker.start()
     path = world.state_dir / "api-tokens"
     path.write_text("weir-test-token-0123456789\n")
-    weir = world.weir(wait_ready=False, WEIR_ROLE="api",
-                      RABBITMQ_PORT=free_port(),
-                      WEIR_API_TOKENS_FILE=str(path))
-    wait_until(lambda: get(weir, "/healthz").status_code == 200, 30,
-               "weir /healthz")
-    r = post(weir, {"source": "a", "type": "t", "ts": now_ms()},
-             "weir-test-token-0123456789")
-    body = problem(r, 503)
-    assert r.headers.get("Retry-After") == "1", r.headers
-    assert "connect" in body["detail"], body
-    assert get(weir, "/v1/events").status_code == 200
+    try:
+        weir = world.weir(wait_ready=False, WEIR_ROLE="api",
+                          RABBITMQ_PORT=broker.port,
+                          WEIR_API_TOKENS_FILE=str(path))
+        wait_until(lambda: get(weir, "/healthz").status_code == 200, 30,
+                   "weir /healthz")
+        t0 = time.monotonic()
+        r = post(weir, {"source": "a", "type": "t", "ts": now_ms()},
+                 "weir-test-token-0123456789")
+        body = problem(r, 503)
+        assert time.monotonic() - t0 < 20
+        assert r.headers.get("Retry-After") == "1", r.headers
+        assert "login" in body["detail"] or "connect" in body["detail"], body
+        assert get(weir, "/v1/events").status_code == 200
+    finally:
+        broker.close()
 
 
 def test_roles_auth_stats_errors_metrics(world):
