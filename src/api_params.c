@@ -47,8 +47,8 @@ hexval(char c)
 }
 
 int
-weir_api_url_decode(const char *s, size_t len, char *out, size_t size,
-    size_t *out_len)
+weir_api_url_decode(const char *s, size_t len, int plus_is_space, char *out,
+    size_t size, size_t *out_len)
 {
 	size_t	o = 0;
 	int	hi, lo;
@@ -56,7 +56,7 @@ weir_api_url_decode(const char *s, size_t len, char *out, size_t size,
 
 	for (size_t i = 0; i < len; i++) {
 		c = s[i];
-		if (c == '+') {
+		if (c == '+' && plus_is_space) {
 			c = ' ';
 		} else if (c == '%') {
 			if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
@@ -335,13 +335,13 @@ parse_pair(enum weir_api_op op, const char *p, size_t len,
 	const char	*eq = memchr(p, '=', len);
 	size_t		klen = eq != NULL ? (size_t)(eq - p) : len, vlen = 0;
 
-	if (weir_api_url_decode(p, klen, key, sizeof(key), NULL) == -1)
+	if (weir_api_url_decode(p, klen, 1, key, sizeof(key), NULL) == -1)
 		return (fail(err, "(query)", "a parameter name is not a known "
 		    "parameter or is badly percent-encoded"));
 	if (eq == NULL)
 		vlen = 0, val[0] = '\0';
-	else if (weir_api_url_decode(eq + 1, len - klen - 1, val, sizeof(val),
-	    &vlen) == -1)
+	else if (weir_api_url_decode(eq + 1, len - klen - 1, 1, val,
+	    sizeof(val), &vlen) == -1)
 		return (fail(err, key[0] != '\0' ? key : "(empty)",
 		    "is badly percent-encoded, contains "
 		    "NUL or is longer than %d bytes", PARAM_MAX - 1));

@@ -52,10 +52,11 @@ int	weir_api_parse_query(enum weir_api_op, const char *qs,
 /* A time: RFC 3339 with offset, or integer epoch milliseconds. */
 int	weir_api_parse_time(const char *s, size_t len, int64_t *out_ms);
 
-/* Percent-decodes s[0..len) ('+' is a space) into out (NUL-terminated);
- * -1 on a bad escape, an embedded NUL or when it does not fit. */
-int	weir_api_url_decode(const char *s, size_t len, char *out, size_t size,
-	    size_t *out_len);
+/* Percent-decodes s[0..len) into out (NUL-terminated); in a query '+' is
+ * a space, in a path (plus_is_space 0) it is itself. -1 on a bad escape,
+ * an embedded NUL or when it does not fit. */
+int	weir_api_url_decode(const char *s, size_t len, int plus_is_space,
+	    char *out, size_t size, size_t *out_len);
 
 /* The opaque page cursor: base64url of "<ts ms>:<id>", without padding. */
 size_t	weir_cursor_encode(int64_t ts_ms, const char *id, char *out,

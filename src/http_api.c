@@ -512,8 +512,8 @@ api_event(struct http_request *req)
 		    "GET, HEAD"));
 	if (!authorized(req, tmpl.route, tmpl.t0, weir_cfg.api_read_auth))
 		return (KORE_RESULT_OK);
-	if (weir_api_url_decode(enc, strlen(enc), tmpl.id, sizeof(tmpl.id),
-	    &n) == -1 || !weir_id_is_valid(tmpl.id, n)) {
+	if (weir_api_url_decode(enc, strlen(enc), 0, tmpl.id,
+	    sizeof(tmpl.id), &n) == -1 || !weir_id_is_valid(tmpl.id, n)) {
 		problem(req, tmpl.route, tmpl.t0, 400, "invalid event id", "id",
 		    "must be 1..128 printable ASCII characters, percent-encoded "
 		    "in the path");

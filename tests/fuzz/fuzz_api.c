@@ -68,7 +68,7 @@ cursor_and_id(const char *s, size_t len)
 		if (strlen(out) != len || memcmp(out, s, len) != 0)
 			abort();	/* one cursor, one spelling */
 	}
-	if (weir_api_url_decode(s, len, dec, sizeof(dec), &n) == 0 &&
+	if (weir_api_url_decode(s, len, len % 2, dec, sizeof(dec), &n) == 0 &&
 	    n != strlen(dec))
 		abort();
 }

@@ -245,9 +245,16 @@ def test_post_stored_and_rejections(world):
     assert set(world.event_ids()) == set(ids) | {one["id"]}
     r = get(weir, "/v1/events/" + urllib.parse.quote(one["id"], safe=""))
     assert r.status_code == 200 and r.json()["id"] == one["id"], r.text
+    # In a path '+' is itself, not a space.
+    plus = {"id": world.prefix + "a+b", "source": "api", "type": "t",
+            "ts": ts}
+    assert post(weir, plus, token).status_code == 202
+    world.wait_drained(52)
+    r = get(weir, "/v1/events/" + plus["id"])
+    assert r.status_code == 200 and r.json()["id"] == plus["id"], r.text
     # Reposting the same events stores nothing new.
     assert post(weir, batch, token).json()["ids"] == ids
-    world.wait_drained(51)
+    world.wait_drained(52)
 
     # One bad event rejects the batch: every problem listed, nothing queued.
     bad = [{"source": "api", "type": "t", "ts": ts, "id": world.prefix + "ok"},
@@ -266,7 +273,7 @@ def test_post_stored_and_rejections(world):
     problem(post(weir, None, token, raw=b" " * (1024 * 1024 + 1)), 413, "body")
     problem(post(weir, one, None), 401, "authorization")
     problem(post(weir, one, "wrong-token-0123456789"), 401, "authorization")
-    world.wait_drained(51)
+    world.wait_drained(52)
     assert world.db.events.find_one({"_id": world.prefix + "ok"}) is None
 
 

@@ -100,6 +100,31 @@ START_TEST(test_query_errors)
 }
 END_TEST
 
+START_TEST(test_url_decode)
+{
+	char	out[16];
+	size_t	n;
+
+	ck_assert_int_eq(weir_api_url_decode("a+b%2B%2f", 9, 1, out,
+	    sizeof(out), &n), 0);
+	ck_assert_str_eq(out, "a b+/");
+	ck_assert_int_eq(weir_api_url_decode("a+b", 3, 0, out, sizeof(out),
+	    &n), 0);
+	ck_assert_str_eq(out, "a+b");
+	ck_assert_int_eq(weir_api_url_decode("%", 1, 0, out, sizeof(out), &n),
+	    -1);
+	ck_assert_int_eq(weir_api_url_decode("%0", 2, 0, out, sizeof(out), &n),
+	    -1);
+	ck_assert_int_eq(weir_api_url_decode("a%00", 4, 0, out, sizeof(out),
+	    &n), -1);
+	ck_assert_int_eq(weir_api_url_decode("0123456789abcdef", 16, 0, out,
+	    sizeof(out), &n), -1);
+	ck_assert_int_eq(weir_api_url_decode("0123456789abcde", 15, 0, out,
+	    sizeof(out), &n), 0);
+	ck_assert_uint_eq(n, 15);
+}
+END_TEST
+
 START_TEST(test_cursor_roundtrip)
 {
 	const char	*ids[] = { "a", "ab", "abc", "order 17/\"x\"~:%",
@@ -400,6 +425,7 @@ api_suite(void)
 	tcase_add_test(tc, test_query_defaults);
 	tcase_add_test(tc, test_query_filters);
 	tcase_add_test(tc, test_query_errors);
+	tcase_add_test(tc, test_url_decode);
 	tcase_add_test(tc, test_cursor_roundtrip);
 	tcase_add_test(tc, test_cursor_rejects);
 	tcase_add_test(tc, test_tokens);
