@@ -45,13 +45,13 @@ drop(struct weir_publisher *p)
 }
 
 void
-weir_publisher_free(struct weir_publisher *p)
+weir_publisher_close(struct weir_publisher *p)
 {
 	if (p == NULL)
 		return;
+	pthread_mutex_lock(&p->lock);
 	drop(p);
-	pthread_mutex_destroy(&p->lock);
-	free(p);
+	pthread_mutex_unlock(&p->lock);
 }
 
 static int

@@ -11,7 +11,9 @@
 struct weir_publisher;
 
 struct weir_publisher	*weir_publisher_new(const struct weir_config *);
-void			weir_publisher_free(struct weir_publisher *);
+/* Closes the connection; the publisher stays usable (a task thread may
+ * still hold it while the worker shuts down). */
+void			weir_publisher_close(struct weir_publisher *);
 /* Connects (declaring the topology) unless connected; 0 or -1. */
 int			weir_publisher_connect(struct weir_publisher *,
 			    char *err, size_t errlen);

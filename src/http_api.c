@@ -116,8 +116,8 @@ weir_api_worker_teardown(void)
 	if (api.has_warm)
 		pthread_join(api.warm, NULL);
 	api.has_warm = 0;
-	weir_publisher_free(api.publisher);
-	api.publisher = NULL;
+	/* Not freed: a task may still be publishing; the process exits. */
+	weir_publisher_close(api.publisher);
 }
 
 static double
