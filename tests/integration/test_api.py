@@ -6,6 +6,7 @@ import concurrent.futures
 import datetime
 import math
 import socket
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -13,7 +14,7 @@ import urllib.parse
 import pytest
 import requests
 
-from checks import free_port, to_ms, wait_until
+from checks import to_ms, wait_until
 from conftest import recompute_aggregates
 from eventgen import event_msgs, make_events, now_ms
 
@@ -417,7 +418,6 @@ def test_slow_queries_do_not_stall_the_event_loop(world, seeded):
 def test_bad_tokens_file(world, weir_bin, content):
     """A tokens file weir cannot use stops it at start: exit 2, one stderr
     line naming WEIR_API_TOKENS_FILE (also for check-config)."""
-    import subprocess
     path = world.state_dir / "tokens"
     if content is not None:
         path.write_text(content)
