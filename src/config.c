@@ -23,6 +23,7 @@ enum opt {
 	O_MONGO_URI, O_MONGO_HOST, O_MONGO_USER, O_MONGO_PASSWORD,
 	O_MONGO_RS, O_MONGO_DB, O_WRITE_CONCERN, O_TTL, O_AGG_INTERVAL,
 	O_MAX_BYTES, O_SKEW, O_PROCESSOR, O_DRAIN, O_LOG_LEVEL,
+	O_API_TOKENS, O_API_READ_AUTH, O_API_QUERY_TIMEOUT,
 	O_COUNT
 };
 
@@ -106,6 +107,13 @@ static const struct option_def options[O_COUNT] = {
 	    "seconds to finish the batch in flight on SIGTERM (1..60)" },
 	[O_LOG_LEVEL] = { "WEIR_LOG_LEVEL", "log-level", "info", 0,
 	    "debug | info | warn | error" },
+	[O_API_TOKENS] = { "WEIR_API_TOKENS_FILE", "api-tokens-file", NULL, 0,
+	    "file of API bearer tokens, one a line (none: POST is refused)" },
+	[O_API_READ_AUTH] = { "WEIR_API_READ_AUTH", "api-read-auth", "none", 0,
+	    "none | token: whether GET /v1/* and /data need a token" },
+	[O_API_QUERY_TIMEOUT] = { "WEIR_API_QUERY_TIMEOUT_MS",
+	    "api-query-timeout-ms", "5000", 0,
+	    "maxTimeMS of API queries (100..60000)" },
 };
 
 struct raw {
@@ -509,6 +517,25 @@ parse_tuning(struct weir_config *cfg, const struct raw *raw, char *err,
 }
 
 static int
+parse_api(struct weir_config *cfg, const struct raw *raw, char *err,
+    size_t len)
+{
+	static const char *const auth[] = { "none", "token", NULL };
+
+	if (pick(raw, O_API_READ_AUTH, auth, &cfg->api_read_auth, err, len) ||
+	    parse_int(raw, O_API_QUERY_TIMEOUT, 100, 60000,
+	    &cfg->api_query_timeout_ms, err, len))
+		return (-1);
+	if (raw->value[O_API_TOKENS] != NULL && copy_str(raw, O_API_TOKENS,
+	    cfg->api_tokens_file, sizeof(cfg->api_tokens_file), err, len))
+		return (-1);
+	if (cfg->api_read_auth && cfg->api_tokens_file[0] == '\0')
+		return (fail(err, len, "WEIR_API_READ_AUTH: 'token' needs "
+		    "WEIR_API_TOKENS_FILE"));
+	return (0);
+}
+
+static int
 parse_all(struct weir_config *cfg, const struct raw *raw, char *err,
     size_t len)
 {
@@ -523,7 +550,8 @@ parse_all(struct weir_config *cfg, const struct raw *raw, char *err,
 	    pick(raw, O_LOG_LEVEL, levels, &cfg->log_level, err, len) ||
 	    parse_http_addr(cfg, raw, err, len) ||
 	    parse_tuning(cfg, raw, err, len) || parse_names(cfg, raw, err, len) ||
-	    parse_amqp(cfg, raw, err, len) || parse_mongodb(cfg, raw, err, len))
+	    parse_amqp(cfg, raw, err, len) || parse_mongodb(cfg, raw, err, len) ||
+	    parse_api(cfg, raw, err, len))
 		return (-1);
 	cfg->role = (enum weir_role)role;
 	return (0);

@@ -58,6 +58,11 @@ struct weir_config {
 	int64_t			max_future_skew_s;
 	char			processor_name[WEIR_NAME_MAX];
 
+	/* HTTP API. */
+	char			api_tokens_file[WEIR_URI_MAX];	/* "" = none */
+	int			api_read_auth;	/* 1: reads need a token */
+	int			api_query_timeout_ms;
+
 	int			drain_timeout_s;
 	int			log_level;	/* 0 debug .. 3 error */
 	int			check_only;	/* `weir check-config` */

@@ -30,6 +30,13 @@ enum weir_http_route {
 	WEIR_ROUTE_HEALTHZ,
 	WEIR_ROUTE_READYZ,
 	WEIR_ROUTE_METRICS,
+	WEIR_ROUTE_HEALTH,		/* the earlier design's aliases */
+	WEIR_ROUTE_DATA,
+	WEIR_ROUTE_EVENTS,
+	WEIR_ROUTE_EVENT,
+	WEIR_ROUTE_AGGREGATES,
+	WEIR_ROUTE_STATS,
+	WEIR_ROUTE_OPENAPI,
 	WEIR_ROUTE_DOCS,	/* "/docs": Swagger UI */
 	WEIR_ROUTE_INDEX,	/* "/": the live status page */
 	WEIR_ROUTE_ASSET,	/* "/{asset}": the pages' scripts, styles, icons */

@@ -6,7 +6,9 @@
 #include "metrics_render.h"
 
 static const char *const route_names[WEIR_ROUTE_COUNT] = {
-	"/healthz", "/readyz", "/metrics", "/docs", "/", "/{asset}", "other"
+	"/healthz", "/readyz", "/metrics", "/health", "/data", "/v1/events",
+	"/v1/events/{id}", "/v1/aggregates", "/v1/stats", "/openapi.json",
+	"/docs", "/", "/{asset}", "other"
 };
 static const char *const method_names[WEIR_METHOD_COUNT] = {
 	"GET", "HEAD", "POST", "OTHER"

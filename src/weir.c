@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "consumer.h"
+#include "http_api.h"
 #include "log.h"
 #include "metrics.h"
 #include "threads.h"
@@ -127,6 +128,10 @@ load_config(int argc, char **argv)
 		exit(EXIT_CONFIG);
 	case WEIR_CONFIG_OK:
 		break;
+	}
+	if (weir_api_load_tokens(&weir_cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "weir: %s\n", err);
+		exit(EXIT_CONFIG);
 	}
 	if (weir_cfg.check_only) {
 		print_summary();
@@ -245,6 +250,7 @@ kore_worker_configure(void)
 	if ((self.ctx.store = weir_store_open(&weir_cfg, err, sizeof(err))) ==
 	    NULL)
 		fatal("mongodb: %s", err);
+	weir_api_worker_init(&self.ctx);
 	start_threads();
 	weir_log(WEIR_LOG_INFO, "worker ready", "role",
 	    weir_role_name(weir_cfg.role), NULL);
@@ -262,6 +268,7 @@ kore_worker_teardown(void)
 		pthread_join(self.aggregator, NULL);
 	if (self.has_probe)
 		pthread_join(self.probe, NULL);
+	weir_api_worker_teardown();
 	weir_store_close(self.ctx.store);
 	WEIR_SET(self.ctx.slot->consumers_wanted, 0);
 	weir_log(WEIR_LOG_INFO, "worker drained", NULL);

@@ -901,6 +901,33 @@ START_TEST(regression_mongodb_long_password_truncated)
 }
 END_TEST
 
+START_TEST(test_api_settings)
+{
+	struct weir_config	cfg;
+	char			err[512];
+
+	load_ok(&cfg, ENV(NULL));
+	ck_assert_str_eq(cfg.api_tokens_file, "");
+	ck_assert_int_eq(cfg.api_read_auth, 0);
+	ck_assert_int_eq(cfg.api_query_timeout_ms, 5000);
+	load_ok(&cfg, ENV("WEIR_API_TOKENS_FILE=/run/tokens",
+	    "WEIR_API_READ_AUTH=token", "WEIR_API_QUERY_TIMEOUT_MS=250"));
+	ck_assert_str_eq(cfg.api_tokens_file, "/run/tokens");
+	ck_assert_int_eq(cfg.api_read_auth, 1);
+	ck_assert_int_eq(cfg.api_query_timeout_ms, 250);
+	ck_assert_int_eq(load(&cfg, ENV("WEIR_API_READ_AUTH=token"), err),
+	    WEIR_CONFIG_ERROR);
+	starts_with(err, "WEIR_API_READ_AUTH: ");
+	ck_assert_int_eq(load(&cfg, ENV("WEIR_API_READ_AUTH=yes"), err),
+	    WEIR_CONFIG_ERROR);
+	starts_with(err, "WEIR_API_READ_AUTH: ");
+	ck_assert_int_eq(load(&cfg, ENV("WEIR_API_QUERY_TIMEOUT_MS=99"),
+	    err),
+	    WEIR_CONFIG_ERROR);
+	starts_with(err, "WEIR_API_QUERY_TIMEOUT_MS: ");
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -910,6 +937,7 @@ config_suite(void)
 	tc = tcase_create("sources");
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_seed_names);
+	tcase_add_test(tc, test_api_settings);
 	tcase_add_test(tc, test_seed_rabbitmq_credentials);
 	tcase_add_test(tc, test_seed_mongodb_password_required);
 	tcase_add_test(tc, test_mongodb_replica_set);

@@ -31,6 +31,7 @@ Suite	*event_bson_suite(void);
 Suite	*epoch_cache_suite(void);
 Suite	*batch_suite(void);
 Suite	*http_negotiate_suite(void);
+Suite	*api_suite(void);
 
 /* The stage context the tests use unless they need another one. */
 struct weir_stage_ctx	unit_ctx(void);
