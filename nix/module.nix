@@ -41,6 +41,8 @@
     mongodb.replicaSet = ["MONGODB_REPLICA_SET" types.str "Replica set name."];
     mongodb.database = ["WEIR_MONGODB_DATABASE" types.str "Database."];
     mongodb.writeConcern = ["WEIR_MONGODB_WRITE_CONCERN" (types.enum ["auto" "majority" "1"]) "Write concern; auto is majority on a replica set."];
+    api.readAuth = ["WEIR_API_READ_AUTH" (types.enum ["none" "token"]) "Whether GET routes need a bearer token too (POST always does)."];
+    api.queryTimeoutMs = ["WEIR_API_QUERY_TIMEOUT_MS" types.ints.positive "maxTimeMS of each API query."];
   };
 
   # Secret files, loaded with LoadCredential= and passed as <VAR>_FILE, so
@@ -50,6 +52,7 @@
     rabbitmq.urlFile = ["RABBITMQ_URL" "A whole amqp:// or amqps:// URL, credentials included; wins over the parts."];
     mongodb.passwordFile = ["MONGODB_PASSWORD" "MongoDB password."];
     mongodb.uriFile = ["MONGODB_URI" "A whole MongoDB URI, credentials included; wins over the parts."];
+    api.tokensFile = ["WEIR_API_TOKENS" "API bearer tokens, one a line (POST /v1/events; reads too when api.readAuth is token)."];
   };
 
   isLeaf = v: builtins.isList v;

@@ -152,6 +152,53 @@ store_ready(struct weir_consumer *c, char *err, size_t len)
 	return (weir_store_setup(c->ctx->store, c->mongo, err, len));
 }
 
+/* Refusals of the same documents in a row before they are rejected even
+ * though no other document of the batch got through. */
+#define REFUSALS_TO_REJECT	3
+
+/*
+ * The server refused the whole insert (FerretDB does so for one document
+ * it cannot store, e.g. a key ending in a backslash). Inserts the batch
+ * one document at a time: the ones refused alone are rejected, provided
+ * the server took others (or refused them `force`-many times running).
+ * 0: every document is accounted for; -1: hold the batch and retry.
+ */
+static int
+isolate_refused(struct weir_consumer *c, struct weir_insert_result *res,
+    int force)
+{
+	struct weir_batch		*b = &c->batch;
+	struct weir_insert_result	one;
+	uint8_t				flag;
+	size_t				refused = 0;
+
+	res->stored = res->duplicates = res->rejected = 0;
+	memset(b->rejected_at, 0, b->n);
+	for (size_t i = 0; i < b->n; i++) {
+		memset(&one, 0, sizeof(one));
+		one.rejected_at = &flag;
+		if (weir_store_insert_events(c->ctx->store, c->mongo,
+		    &b->doc_ptrs[i], 1, &one) == 0) {
+			res->stored += one.stored;
+			res->duplicates += one.duplicates;
+			b->rejected_at[i] = flag;
+		} else if (one.refused) {
+			b->rejected_at[i] = 1;
+		} else {
+			snprintf(res->first_error, sizeof(res->first_error),
+			    "%s", one.first_error);
+			return (-1);
+		}
+		if (b->rejected_at[i] && refused++ == 0)
+			snprintf(res->first_error, sizeof(res->first_error),
+			    "%s", one.first_error);
+	}
+	if (refused > 0 && res->stored + res->duplicates == 0 && !force)
+		return (-1);
+	res->rejected = refused;
+	return (0);
+}
+
 /* *retried is set when an attempt failed: the failed attempt may have
  * stored part of the batch, so its windows cannot take deltas. */
 static int
@@ -159,6 +206,7 @@ write_events(struct weir_consumer *c, struct weir_insert_result *res,
     int *retried)
 {
 	char	err[256];
+	int	refusals = 0;
 
 	*retried = 0;
 	for (;;) {
@@ -166,6 +214,12 @@ write_events(struct weir_consumer *c, struct weir_insert_result *res,
 			if (weir_store_insert_events(c->ctx->store, c->mongo,
 			    c->batch.doc_ptrs, c->batch.n, res) == 0)
 				return (0);
+			if (res->refused) {
+				*retried = 1;
+				if (isolate_refused(c, res, ++refusals >=
+				    REFUSALS_TO_REJECT) == 0)
+					return (0);
+			}
 			snprintf(err, sizeof(err), "%s", res->first_error);
 		}
 		*retried = 1;

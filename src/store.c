@@ -326,6 +326,24 @@ classify_reply(const bson_t *reply, size_t n, struct weir_insert_result *r)
 	return (r->stored + r->duplicates + r->rejected == n ? 0 : -1);
 }
 
+/* A command error from a server that answered, and not one of the codes
+ * MongoDB's drivers retry (elections, shutdown, network, timeouts). */
+static int
+is_refusal(const bson_error_t *e)
+{
+	static const uint32_t	retryable[] = { 6, 7, 50, 63, 64, 89, 91,
+				    189, 262, 9001, 10107, 11600, 11602, 13435,
+				    13436 };
+
+	if (e->domain != MONGOC_ERROR_SERVER)
+		return (0);
+	for (size_t i = 0; i < sizeof(retryable) / sizeof(retryable[0]); i++) {
+		if (e->code == retryable[i])
+			return (0);
+	}
+	return (1);
+}
+
 int
 weir_store_insert_events(struct weir_store *s, mongoc_client_t *c,
     const bson_t *const *docs, size_t n, struct weir_insert_result *r)
@@ -336,6 +354,7 @@ weir_store_insert_events(struct weir_store *s, mongoc_client_t *c,
 	int			rc;
 
 	r->stored = r->duplicates = r->rejected = 0;
+	r->refused = 0;
 	r->first_error[0] = '\0';
 	memset(r->rejected_at, 0, n);
 	if (n == 0)
@@ -347,9 +366,11 @@ weir_store_insert_events(struct weir_store *s, mongoc_client_t *c,
 		rc = 0;
 	} else {
 		rc = classify_reply(&reply, n, r);
-		if (rc == -1)
+		if (rc == -1) {
 			snprintf(r->first_error, sizeof(r->first_error), "%.200s",
 			    berr.message);
+			r->refused = is_refusal(&berr);
+		}
 	}
 	bson_destroy(&reply);
 	mongoc_collection_destroy(coll);

@@ -34,6 +34,8 @@ struct weir_insert_result {
 	size_t		duplicates;
 	size_t		rejected;	/* permanent per-document errors */
 	uint8_t		*rejected_at;	/* [n]: 1 where the server refused */
+	int		refused;	/* -1 only: the server refused the whole
+					 * command, and retrying will not help */
 	char		first_error[256];
 };
 
