@@ -69,7 +69,7 @@ static const struct option_def options[O_COUNT] = {
 	[O_DELIVERY_LIMIT] = { "WEIR_AMQP_DELIVERY_LIMIT",
 	    "amqp-delivery-limit", "20", 0,
 	    "quorum queue x-delivery-limit (0 = unlimited)" },
-	[O_CONSUMERS] = { "WEIR_CONSUMERS", "consumers", "1", 0,
+	[O_CONSUMERS] = { "WEIR_CONSUMERS", "consumers", "2", 0,
 	    "consumer threads per worker (1..64)" },
 	[O_PREFETCH] = { "WEIR_PREFETCH", "prefetch", "6000", 0,
 	    "unacked messages per consumer (1..65535, >= batch size)" },

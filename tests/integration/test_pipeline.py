@@ -230,8 +230,9 @@ def test_window_epoch_conflict_rebuilds(world):
     another processor moves it, refuses weir's delta: weir marks the window
     dirty, the aggregator rebuilds it from `events`, and the result stays
     exact. Afterwards weir marks such windows without trying a delta that
-    would be refused again."""
-    weir = world.weir()
+    would be refused again (each consumer learns this for itself: one
+    consumer here)."""
+    weir = world.weir(WEIR_CONSUMERS=1)
     rounds = [make_events(300, f"{world.prefix}r{r}.", seed=40 + r,
                           span_min=3, rich=False) for r in range(2)]
     # Round 3 touches exactly round 2's windows: the same events, new ids.

@@ -239,7 +239,7 @@ def check_keda(docs, overlay):
     if (s.get("minReplicaCount"), s.get("maxReplicaCount")) != (1, 10):
         err("ScaledObject is not 1..10 replicas")
     trig = {t["type"]: t for t in s["triggers"]}
-    want_value = {"dev": "10", "production": "6000"}[overlay]
+    want_value = {"dev": "10", "production": "12000"}[overlay]
     q = trig.get("rabbitmq", {}).get("metadata", {})
     if (q.get("protocol"), q.get("queueName"), q.get("mode"), q.get("value")) != ("http", "events.process", "QueueLength", want_value):
         err(f"rabbitmq trigger is not http/events.process/QueueLength/{want_value}: {q}")

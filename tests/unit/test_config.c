@@ -102,7 +102,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c.dead_queue, "events.dead");
 	ck_assert_int_eq(c.queue_quorum, 1);
 	ck_assert_int_eq(c.delivery_limit, 20);
-	ck_assert_int_eq(c.consumers, 1);
+	ck_assert_int_eq(c.consumers, 2);
 	ck_assert_int_eq(c.prefetch, 6000);
 	ck_assert_int_eq(c.batch_size, 500);
 	ck_assert_int_eq(c.batch_timeout_ms, 50);
