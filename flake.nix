@@ -33,6 +33,8 @@
       fileset = lib.fileset.unions [
         ./src
         ./conf
+        ./assets
+        ./openapi
         ./tests/unit
         ./VERSION
         ./nix/unit-tests.sh

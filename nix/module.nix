@@ -122,10 +122,11 @@ in {
       description = "weir's settings; each maps to one environment variable (see `weir --help`).";
       type = types.submodule {
         options =
-          lib.mapAttrs (_: settingOption) (removeAttrs settingsTable ["rabbitmq" "mongodb"])
+          lib.mapAttrs (_: settingOption) (removeAttrs settingsTable ["rabbitmq" "mongodb" "api"])
           // {
             rabbitmq = lib.mapAttrs (_: settingOption) settingsTable.rabbitmq // lib.mapAttrs (_: secretOption) secretTable.rabbitmq;
             mongodb = lib.mapAttrs (_: settingOption) settingsTable.mongodb // lib.mapAttrs (_: secretOption) secretTable.mongodb;
+            api = lib.mapAttrs (_: settingOption) settingsTable.api // lib.mapAttrs (_: secretOption) secretTable.api;
           };
       };
       example = lib.literalExpression ''

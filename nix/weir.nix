@@ -10,11 +10,22 @@
   jansson,
   openssl,
   check,
+  fetchurl,
+  python3,
   src,
   version,
   commit ? "unknown",
 }: let
   static = stdenv.hostPlatform.isStatic;
+
+  # Swagger UI for /docs: the tarball web/package-lock.json pins, with the
+  # lock file's own sha512 (scripts/web-assets does the same with npm ci).
+  swaggerUiDist = fetchurl {
+    url = "https://registry.npmjs.org/swagger-ui-dist/-/swagger-ui-dist-5.35.0.tgz";
+    hash = "sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==";
+  };
+  # openapi/weir.yaml becomes the /openapi.json asset, as in scripts/build.
+  pythonWithYaml = python3.withPackages (ps: [ps.pyyaml]);
 
   # A slim client for the static build: no SASL (cyrus_sasl breaks under
   # pkgsStatic), no ICU (SASLprep only), no client-side encryption.
@@ -74,6 +85,7 @@ in
     nativeBuildInputs = [
       pkg-config
       kore
+      pythonWithYaml
     ];
     buildInputs = [
       rabbitmq-c
@@ -117,6 +129,21 @@ in
       # kodev names the binary after the directory it builds in.
       mkdir -p $NIX_BUILD_TOP/app/weir/assets
       cp -r src conf $NIX_BUILD_TOP/app/weir/
+      # The embedded web files, staged as scripts/build and
+      # scripts/web-assets stage them (kodev names assets by basename).
+      pages=$NIX_BUILD_TOP/app/weir/assets/pages
+      swagger=$NIX_BUILD_TOP/app/weir/assets/swagger-ui
+      mkdir -p "$pages" "$swagger" $NIX_BUILD_TOP/swagger
+      cp -r assets/. "$pages/"
+      python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"), separators=(",", ":"))' \
+        openapi/weir.yaml "$pages/openapi.json"
+      tar -xzf ${swaggerUiDist} -C $NIX_BUILD_TOP/swagger
+      dist=$NIX_BUILD_TOP/swagger/package
+      cp "$dist/swagger-ui-bundle.js" "$dist/swagger-ui.css" "$dist/favicon-32x32.png" "$swagger/"
+      cp "$dist/LICENSE" "$swagger/swagger-ui-LICENSE.txt"
+      cp "$dist/NOTICE" "$swagger/swagger-ui-NOTICE.txt"
+      cp "$dist/swagger-ui-bundle.js.LICENSE.txt" "$swagger/swagger-ui-bundle-licenses.txt"
+      gzip -9 -n -k "$swagger/swagger-ui-bundle.js" "$swagger/swagger-ui.css"
       runHook postConfigure
     '';
 

@@ -125,6 +125,9 @@
     fetchgit = args:
       assert args ? hash && args ? url && args ? rev;
         drv "source" args;
+    fetchurl = args:
+      assert args ? hash && args ? url;
+        drv (lib.last (lib.splitString "/" args.url)) args;
     buildGoModule = f: let
       d = mkDerivation f;
     in
@@ -155,6 +158,7 @@
             pika = pkg "pika" {};
             pymongo = pkg "pymongo" {};
             pytest = pkg "pytest" {};
+            pyyaml = pkg "pyyaml" {};
             requests = pkg "requests" {};
           }) (pkg "python3-env" {});
       };
