@@ -43,6 +43,11 @@ weir_store_open(const struct weir_config *cfg, char *err, size_t len)
 	/* Bounds every blocking call, so SIGTERM drains in time. */
 	set_default_int(s->uri, MONGOC_URI_SOCKETTIMEOUTMS, 5000);
 	set_default_int(s->uri, MONGOC_URI_HEARTBEATFREQUENCYMS, 2000);
+	/* weir decides itself what to do after a failed write: a failed
+	 * window delta is never resent, its windows are rebuilt instead. A
+	 * driver that resent it by itself would count it twice on a server
+	 * without retryable-write deduplication (FerretDB), so no retries. */
+	mongoc_uri_set_option_as_bool(s->uri, MONGOC_URI_RETRYWRITES, false);
 	if (!mongoc_uri_has_option(s->uri, MONGOC_URI_APPNAME))
 		mongoc_uri_set_appname(s->uri, "weir");
 	s->pool = mongoc_client_pool_new(s->uri);
