@@ -33,7 +33,9 @@ from checks import wait_until
 from eventgen import event_msgs, make_events
 
 TIME_DIVISOR = 15.0
-FLOOD = 12000
+# Large enough that one processor (two consumers, 2 x 6000 prefetched)
+# cannot drain it before the first autoscaler sync after the burst.
+FLOOD = 40000
 # The manifest allows 10 replicas. Here one FerretDB (about 5 000 events/s,
 # docs/performance.md) is the ceiling whatever the replica count, and more
 # than three writers make its updates time out on 2 shared cores, so the
