@@ -271,9 +271,8 @@ static int
 settle_windows(struct weir_consumer *c)
 {
 	struct weir_window_acc	*a = &c->acc;
-	size_t			k = a->n, from = 0, done;
+	size_t			k = a->n, done;
 	char			err[256];
-	int			rc;
 
 	for (size_t i = 0; i < k;) {
 		if (weir_epoch_cache_get(&c->epochs, a->refs[i].id,
@@ -282,21 +281,12 @@ settle_windows(struct weir_consumer *c)
 		else
 			i++;
 	}
-	while (from < k) {
-		rc = weir_store_apply_deltas(c->ctx->store, c->mongo,
-		    a->refs + from, a->aggs + from, k - from, &done, err,
-		    sizeof(err));
-		if (rc == 0)
-			break;
+	if (k > 0 && weir_store_apply_deltas(c->ctx->store, c->mongo, a->refs,
+	    a->aggs, k, &done, err, sizeof(err)) == -1) {
 		WEIR_INC(weir_metrics->window_delta_conflicts, 1);
-		weir_log(WEIR_LOG_INFO, "window delta not applied; marking for "
+		weir_log(WEIR_LOG_INFO, "window deltas in doubt; marking them for "
 		    "a rebuild", "consumer", c->name, "error", err, NULL);
-		from += done;
-		if (rc == -1) {
-			k = from;
-			break;
-		}
-		set_aside(a, from, &k);
+		k = done;
 	}
 	if (k < a->n && mark_windows(c, a->refs + k, a->n - k) == -1)
 		return (-1);

@@ -94,7 +94,8 @@ render_pipeline(struct weir_textbuf *b, const struct weir_metrics *m,
 	    "Windows marked for a rebuild: their batch met duplicates, was "
 	    "retried or its deltas conflicted.", WEIR_GET(m->windows_marked));
 	counter(b, "weir_aggregate_delta_conflicts_total",
-	    "Batches whose window deltas were not applied as prepared.",
+	    "Acks whose window deltas were not all applied (a window claimed "
+	    "by a rebuild, or a failure); those windows were marked instead.",
 	    WEIR_GET(m->window_delta_conflicts));
 	header(b, "weir_batch_size", "histogram", "Messages per batch.");
 	histogram(b, "weir_batch_size", "", &m->batch_size, WEIR_HIST_COUNT);

@@ -69,11 +69,10 @@ struct weir_agg;
  * once they have been quiet for a while.
  */
 
-/* Applies deltas[i] to windows[i], in order, skipping empty deltas.
- * 0: all applied. 1: windows before *done were applied, windows[*done] was
- * refused (it has been claimed by a rebuild; mark it), the rest were not
- * tried. -1: the store failed; windows from *done on are in doubt (mark
- * them). */
+/* Applies deltas[i] to windows[i], in order, in bulks, skipping empty
+ * deltas. 0: all applied. -1: a bulk failed or met a window claimed by a
+ * rebuild; windows before *done were applied, those from *done on are in
+ * doubt and must be marked (never resent: a resent delta may count twice). */
 int			weir_store_apply_deltas(struct weir_store *,
 			    mongoc_client_t *, const struct weir_window_ref *,
 			    const struct weir_agg *deltas, size_t n,

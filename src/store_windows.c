@@ -127,28 +127,6 @@ new_bulk(struct weir_store *s, mongoc_collection_t *coll, int ordered)
 	return (bulk);
 }
 
-/* The index of an ordered bulk's write error if it is a duplicate key
- * (an upsert that met another epoch), else -1. */
-static int64_t
-conflict_index(const bson_t *reply)
-{
-	bson_iter_t	it, arr, doc;
-	int64_t		index = -1, code = -1;
-
-	if (bson_iter_init_find(&it, reply, "writeConcernErrors") ||
-	    !bson_iter_init_find(&it, reply, "writeErrors") ||
-	    !bson_iter_recurse(&it, &arr) || !bson_iter_next(&arr) ||
-	    !bson_iter_recurse(&arr, &doc))
-		return (-1);
-	while (bson_iter_next(&doc)) {
-		if (strcmp(bson_iter_key(&doc), "index") == 0)
-			index = bson_iter_as_int64(&doc);
-		else if (strcmp(bson_iter_key(&doc), "code") == 0)
-			code = bson_iter_as_int64(&doc);
-	}
-	return (code == 11000 ? index : -1);
-}
-
 /* Runs one ordered bulk of deltas for w[from..to); see the header. */
 static int
 delta_bulk(struct weir_store *s, mongoc_collection_t *coll,
@@ -158,22 +136,24 @@ delta_bulk(struct weir_store *s, mongoc_collection_t *coll,
 	mongoc_bulk_operation_t	*bulk = new_bulk(s, coll, 1);
 	bson_t			reply;
 	bson_error_t		berr;
-	size_t			at[UPDATES_PER_BULK], added = 0;
-	int64_t			now = weir_now_ms(), bad;
+	size_t			added = 0;
+	int64_t			now = weir_now_ms();
 	int			rc = 0;
 
 	for (size_t i = from; i < to; i++) {
 		if (a[i].count > 0) {
 			append_delta(bulk, &w[i], &a[i], now);
-			at[added++] = i;
+			added++;
 		}
 	}
 	*done = to;
+	/* A write error leaves the whole bulk in doubt: FerretDB 1.24 reports
+	 * the failing statement of an ordered bulk as index 0 whatever it was,
+	 * so which statements ran cannot be told from the reply. */
 	if (added > 0 && !mongoc_bulk_operation_execute(bulk, &reply, &berr)) {
 		snprintf(err, len, "%s", berr.message);
-		bad = conflict_index(&reply);
-		rc = bad >= 0 && (size_t)bad < added ? 1 : -1;
-		*done = rc == 1 ? at[bad] : from;
+		rc = -1;
+		*done = from;
 	} else if (added > 0 && !all_applied(&reply, added)) {
 		snprintf(err, len, "%zu deltas, not all applied", added);
 		rc = -1;
