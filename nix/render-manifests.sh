@@ -13,6 +13,10 @@ image named first in each overlay's `images:` to IMAGE_REF (kustomize edit
 set image), and writes OUT_DIR/<overlay>.yaml with scripts/render-manifests:
 every object but the Secrets, whose values must not land in a
 world-readable store (create them on the cluster: docs/operations.md).
+An overlay whose `images:` is in its site settings (production: Ingress
+host and image of one installation, scripts/site, git-ignored) is rendered
+only where REPO_DIR has them, which a flake's git source never does; it is
+skipped, saying so, otherwise.
 Fails if a rendered overlay has no container running IMAGE_REF.
 Needs kustomize on PATH.
 USAGE
@@ -47,13 +51,28 @@ cp "$repo/scripts/render-manifests" "$repo/scripts/gen-secrets" "$work/scripts/"
 chmod -R u+w "$work"
 # Run through bash: in a Nix build there is no /usr/bin/env for their #!.
 sed -i '1s|^#!.*|#!'"$(command -v bash)"'|' "$work/scripts/render-manifests" "$work/scripts/gen-secrets"
+# images_name DIR: the name of the first `images:` entry in DIR/kustomization.yaml
+# (list items indented or, as kustomize edit writes them, not).
+images_name() {
+	[[ -f $1/kustomization.yaml ]] || return 0
+	awk '/^images:/ { s = 1; next } s && /^[^ -]/ { exit } s && /- name:/ { print $NF; exit }' \
+		"$1/kustomization.yaml"
+}
+
 n=0
 for dir in "$work"/k8s/overlays/*/; do
 	overlay=$(basename "$dir")
-	# The `images:` entry's name: the first `- name:` under `images:`.
-	name=$(awk '/^images:/ { s = 1; next } s && /^[^ ]/ { exit } s && /- name:/ { print $NF; exit }' \
-		"$dir/kustomization.yaml")
-	[[ -n $name ]] || die "k8s/overlays/$overlay/kustomization.yaml has no images: entry"
+	dir=${dir%/}
+	name=$(images_name "$dir")
+	if [[ -z $name && -d $dir/site ]]; then
+		dir=$dir/site
+		name=$(images_name "$dir")
+	elif [[ -z $name ]] && grep -qx '  - site' "$dir/kustomization.yaml"; then
+		printf 'render-manifests: skipped k8s/overlays/%s: its host and image are site settings (scripts/site), not in this tree\n' \
+			"$overlay" >&2
+		continue
+	fi
+	[[ -n $name ]] || die "k8s/overlays/$overlay has no images: entry"
 	(cd "$dir" && kustomize edit set image "$name=$ref") ||
 		die "kustomize edit set image failed in k8s/overlays/$overlay"
 	"$work/scripts/render-manifests" "$overlay" >"$out/$overlay.yaml" ||

@@ -10,27 +10,43 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-usage: scripts/deploy.sh [--no-keda] [--no-monitoring] [--timeout SECONDS] [OVERLAY]
+usage: scripts/deploy.sh [--host FQDN] [--image REPOSITORY] [--tag TAG]
+                         [--no-keda] [--no-monitoring] [--timeout SECONDS] [OVERLAY]
 
 Deploys k8s/overlays/OVERLAY (dev or production; default dev) into
 namespace data-processing, in this order:
-  1. checks: kubectl, kustomize (or kubectl's own), helm when something must
-     be installed, a reachable cluster, an overlay without example values;
-  2. scripts/gen-secrets OVERLAY when its secrets do not exist yet;
-  3. scripts/install-monitoring when the Prometheus Operator's CRDs are
+  1. site settings (production: Ingress host and weir image, kept in the
+     git-ignored k8s/overlays/production/site/): --host, --image and --tag
+     write them with scripts/site (first deployment: --host and --image);
+     without them the ones written before are used, and with none at all
+     it stops before touching the cluster and prints the command to run;
+  2. checks: kubectl, kustomize (or kubectl's own), helm when something must
+     be installed, a reachable cluster;
+  3. with site settings and no --image/--tag: when both weir Deployments
+     already run one image (scripts/update.sh, rollback.sh or CI set it),
+     the site settings take that image, so a re-deployment does not roll
+     weir back or forward;
+  4. scripts/gen-secrets OVERLAY when its secrets do not exist yet;
+  5. scripts/install-monitoring when the Prometheus Operator's CRDs are
      missing (--no-monitoring skips); scripts/install-keda when KEDA's CRDs
      are missing (--no-keda skips);
-  4. kubectl apply of the rendered overlay (the finished mongodb-init Job is
+  6. kubectl apply of the rendered overlay (the finished mongodb-init Job is
      deleted first: Jobs cannot be changed, and it is safe to run again);
-  5. waits for RabbitMQ, MongoDB, the replica-set Job and both weir
+  7. waits for RabbitMQ, MongoDB, the replica-set Job and both weir
      Deployments (--timeout, default 900 s in all);
-  6. prints the URLs and the commands to reach Grafana, Prometheus and
+  8. prints the URLs and the commands to reach Grafana, Prometheus and
      RabbitMQ's management UI.
 Every command that changes the cluster is printed before it runs.
+Examples:
+  scripts/deploy.sh dev
+  scripts/deploy.sh --host weir.acme.com --image ghcr.io/acme/weir --tag 3f2c1e9... production
+  scripts/deploy.sh production           # again, with the site settings above
 USAGE
 }
 
 OVERLAY=dev
+SITE_ARGS=()
+IMAGE_GIVEN=""
 KEDA=1
 MONITORING=1
 TIMEOUT=900
@@ -55,16 +71,41 @@ crd_exists() {
 	"$KUBECTL" get crd "$1" >/dev/null 2>&1
 }
 
+# site_settings: writes the site settings from --host/--image/--tag, then
+# requires them when the overlay takes them; no kubectl call so far.
+site_settings() {
+	local dir=$WEIR_REPO/k8s/overlays/$OVERLAY
+	[[ -d $dir ]] || die "no overlay k8s/overlays/$OVERLAY"
+	if ((${#SITE_ARGS[@]})); then
+		"$WEIR_REPO/scripts/site" "${SITE_ARGS[@]}" "$OVERLAY"
+	fi
+	takes_site "$dir" || return 0
+	[[ -f $dir/site/kustomization.yaml ]] ||
+		die "k8s/overlays/$OVERLAY has no site settings (Ingress host, image): run scripts/site $OVERLAY --host <public DNS name> --image <repository> [--tag <tag>], or give deploy.sh those options"
+	log "site settings: host $(site_host "$dir/site"), image $(site_image "$dir/site")"
+}
+
 check_prerequisites() {
 	require_tool "$KUBECTL" "https://kubernetes.io/docs/tasks/tools/"
-	[[ -d $WEIR_REPO/k8s/overlays/$OVERLAY ]] || die "no overlay k8s/overlays/$OVERLAY"
 	"$KUBECTL" version >/dev/null 2>&1 ||
 		die "kubectl cannot reach a cluster (context: $("$KUBECTL" config current-context 2>/dev/null || echo none))"
 	log "cluster: context $("$KUBECTL" config current-context), overlay $OVERLAY"
-	if [[ $OVERLAY == production ]] &&
-		grep -Eq 'example\.(com|net|org)' "$WEIR_REPO/k8s/overlays/production/ingress-host.yaml"; then
-		die "set the API's public host name in k8s/overlays/production/ingress-host.yaml first"
+}
+
+# follow_running_image: without --image/--tag, the site settings take the
+# image both weir Deployments run now, if they exist and run one image.
+follow_running_image() {
+	local site=$WEIR_REPO/k8s/overlays/$OVERLAY/site running
+	[[ -f $site/kustomization.yaml && -z $IMAGE_GIVEN ]] || return 0
+	running=$(weir_images) || die "cannot read the weir Deployments' images"
+	running=$(sort -u <<<"$running")
+	[[ -n $running ]] || return 0
+	if [[ $running == *$'\n'* ]]; then
+		die "weir-processor and weir-api run different images (${running//$'\n'/, }): give --tag (or --image) for the one to deploy to both"
 	fi
+	[[ $running != "$(site_image "$site")" ]] || return 0
+	log "weir runs $running (set by scripts/update.sh, rollback.sh or CI): the site settings follow"
+	"$WEIR_REPO/scripts/site" --image "$(repository_of "$running")" --tag "$(version_of "$running")" "$OVERLAY"
 }
 
 # install_addons: monitoring first, so that KEDA's install finds the
@@ -126,6 +167,12 @@ URLS
 main() {
 	while (($#)); do
 		case $1 in
+		--host | --image | --tag)
+			(($# >= 2)) || die "$1 needs a value (see --help)"
+			SITE_ARGS+=("$1" "$2")
+			[[ $1 == --host ]] || IMAGE_GIVEN=1
+			shift
+			;;
 		--no-keda) KEDA="" ;;
 		--no-monitoring) MONITORING="" ;;
 		--timeout)
@@ -142,7 +189,9 @@ main() {
 		esac
 		shift
 	done
+	site_settings
 	check_prerequisites
+	follow_running_image
 	if [[ ! -f $WEIR_REPO/k8s/overlays/$OVERLAY/secrets/mongodb.env ]]; then
 		"$WEIR_REPO/scripts/gen-secrets" "$OVERLAY"
 	fi

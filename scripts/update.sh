@@ -23,6 +23,9 @@ undo` on every Deployment this run changed, waits for that, and exits 1.
   --timeout D        per-rollout timeout (kubectl duration, e.g. 5m)
 Environment: WEIR_NAMESPACE (data-processing), KUBECTL (kubectl),
 KUBECONFIG as kubectl reads it.
+A later `scripts/deploy.sh production` keeps the version this (or
+scripts/rollback.sh) set: its site settings follow the image weir runs.
+The dev overlay's image is committed: `deploy.sh dev` sets it again.
 
 Examples:
   scripts/update.sh processor 1.2.0
@@ -32,16 +35,6 @@ USAGE
 
 IMAGE=${WEIR_IMAGE:-}
 TIMEOUT=300s
-
-# repository_of IMAGE: IMAGE without its tag or digest.
-repository_of() {
-	local ref=${1%@*}
-	# A tag is what follows the last ':' unless that ':' is in a host:port.
-	if [[ ${ref##*/} == *:* ]]; then
-		ref=${ref%:*}
-	fi
-	printf '%s\n' "$ref"
-}
 
 current_image() {
 	"$KUBECTL" --namespace "$WEIR_NAMESPACE" get deployment "$1" \
@@ -75,7 +68,7 @@ main() {
 	local component=$1 version=$2 deployments deploy repo ref
 	deployments=$(component_deployments "$component") ||
 		die "unknown component '$component': processor, api or all"
-	[[ $version =~ ^(sha256:[0-9a-f]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$ ]] ||
+	is_image_version "$version" ||
 		die "'$version' is neither an image tag nor a sha256 digest"
 	require_tool "$KUBECTL" "see docs/operations.md, Prerequisites"
 

@@ -37,3 +37,56 @@ component_deployments() {
 require_tool() {
 	command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"
 }
+
+# is_image_version VERSION: an image tag or a sha256 digest.
+is_image_version() {
+	[[ $1 =~ ^(sha256:[0-9a-f]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$ ]]
+}
+
+# repository_of IMAGE: IMAGE without its tag or digest.
+repository_of() {
+	local ref=${1%@*}
+	# A tag is what follows the last ':' unless that ':' is in a host:port.
+	if [[ ${ref##*/} == *:* ]]; then
+		ref=${ref%:*}
+	fi
+	printf '%s\n' "$ref"
+}
+
+# version_of IMAGE: IMAGE's tag or digest (sha256:...), empty if it has none.
+version_of() {
+	local rest=${1#"$(repository_of "$1")"}
+	printf '%s\n' "${rest#[:@]}"
+}
+
+# ---- site settings ---------------------------------------------------------
+# An overlay that lists the Component `site` (k8s/overlays/production) takes
+# its Ingress host and weir image from k8s/overlays/OVERLAY/site/: written
+# by scripts/site, git-ignored, one installation's own values.
+
+# takes_site OVERLAY_DIR: succeeds when the overlay includes the site Component.
+takes_site() {
+	awk '/^components:/ { s = 1; next } s && /^[^ -]/ { s = 0 } s && $NF == "site" { f = 1 }
+		END { exit !f }' "$1/kustomization.yaml"
+}
+
+# site_image SITE_DIR: the weir image the site settings name
+# (REPOSITORY:TAG or REPOSITORY@DIGEST; kustomize's own `images:` layout).
+site_image() {
+	awk '/^images:/ { s = 1; next } s && /^[^ -]/ { s = 0 }
+		s { sub(/^[ -]+/, "") }
+		s && $1 == "newName:" { n = $2 } s && $1 == "newTag:" { v = ":" $2 } s && $1 == "digest:" { v = "@" $2 }
+		END { if (n != "") print n v }' "$1/kustomization.yaml"
+}
+
+# site_host SITE_DIR: the Ingress host the site settings name.
+site_host() {
+	awk '$1 == "value:" { print $2; exit }' "$1/ingress-host.yaml"
+}
+
+# weir_images: the images weir-processor and weir-api run, one a line;
+# nothing for a Deployment that does not exist (yet).
+weir_images() {
+	"$KUBECTL" --namespace "$WEIR_NAMESPACE" get deployment weir-processor weir-api --ignore-not-found \
+		-o 'jsonpath={range .items[*]}{.spec.template.spec.containers[?(@.name=="weir")].image}{"\n"}{end}'
+}
