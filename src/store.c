@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "store.h"
 #include "store_priv.h"
 #include "timestamp.h"
@@ -56,7 +57,7 @@ weir_store_open(const struct weir_config *cfg, char *err, size_t len)
 	s->wc_mode = cfg->write_concern;
 	s->ttl_s = cfg->events_ttl_s;
 	pthread_mutex_init(&s->setup_lock, NULL);
-	pthread_mutex_init(&s->window_lock, NULL);
+	pthread_mutex_init(&s->write_lock, NULL);
 	bson_init(&s->insert_opts);
 	return (s);
 }
@@ -72,7 +73,7 @@ weir_store_close(struct weir_store *s)
 		mongoc_write_concern_destroy(s->wc);
 	bson_destroy(&s->insert_opts);
 	pthread_mutex_destroy(&s->setup_lock);
-	pthread_mutex_destroy(&s->window_lock);
+	pthread_mutex_destroy(&s->write_lock);
 	free(s);
 }
 
@@ -103,19 +104,22 @@ weir_store_ping(struct weir_store *s, mongoc_client_t *c)
 	return (ok ? 0 : -1);
 }
 
+/* Sets *yes when the server's reply to the command has the field: hello's
+ * setName marks a replica set, buildInfo's ferretdbVersion FerretDB. */
 static int
-is_replica_set(mongoc_client_t *c, int *rs, char *err, size_t len)
+server_has(mongoc_client_t *c, const char *command, const char *field,
+    int *yes, char *err, size_t len)
 {
 	bson_t		cmd = BSON_INITIALIZER, reply;
 	bson_error_t	berr;
 	int		ok;
 
-	BSON_APPEND_INT32(&cmd, "hello", 1);
+	BSON_APPEND_INT32(&cmd, command, 1);
 	ok = mongoc_client_command_simple(c, "admin", &cmd, NULL, &reply, &berr);
 	if (ok)
-		*rs = bson_has_field(&reply, "setName");
+		*yes = bson_has_field(&reply, field);
 	else
-		snprintf(err, len, "hello: %s", berr.message);
+		snprintf(err, len, "%s: %s", command, berr.message);
 	bson_destroy(&reply);
 	bson_destroy(&cmd);
 	return (ok ? 0 : -1);
@@ -246,6 +250,28 @@ create_ttl_index(struct weir_store *s, mongoc_client_t *c, char *err,
 	return (0);
 }
 
+/* Majority on a replica set unless configured otherwise; the insert
+ * options carry it. */
+static void
+set_write_concern(struct weir_store *s, int rs)
+{
+	int	majority = s->wc_mode == WEIR_WC_MAJORITY ||
+		    (s->wc_mode == WEIR_WC_AUTO && rs);
+
+	s->wc = mongoc_write_concern_new();
+	if (majority)
+		mongoc_write_concern_set_w(s->wc,
+		    MONGOC_WRITE_CONCERN_W_MAJORITY);
+	else
+		mongoc_write_concern_set_w(s->wc, 1);
+	mongoc_write_concern_set_wtimeout_int64(s->wc, WTIMEOUT_MS);
+	BSON_APPEND_BOOL(&s->insert_opts, "ordered", false);
+	mongoc_write_concern_append(s->wc, &s->insert_opts);
+	weir_log(WEIR_LOG_INFO, "mongodb setup done", "write_concern",
+	    majority ? "majority" : "1", "writes", s->serial_writes ?
+	    "serial (FerretDB)" : "concurrent", NULL);
+}
+
 int
 weir_store_setup(struct weir_store *s, mongoc_client_t *c, char *err,
     size_t len)
@@ -256,23 +282,16 @@ weir_store_setup(struct weir_store *s, mongoc_client_t *c, char *err,
 		return (0);
 	pthread_mutex_lock(&s->setup_lock);
 	if (!atomic_load(&s->setup_done)) {
-		rc = is_replica_set(c, &rs, err, len);
+		rc = server_has(c, "hello", "setName", &rs, err, len);
+		if (rc == 0)
+			rc = server_has(c, "buildInfo", "ferretdbVersion",
+			    &s->serial_writes, err, len);
 		if (rc == 0)
 			rc = create_all_indexes(s, c, err, len);
 		if (rc == 0 && s->ttl_s > 0)
 			rc = create_ttl_index(s, c, err, len);
 		if (rc == 0) {
-			s->wc = mongoc_write_concern_new();
-			if (s->wc_mode == WEIR_WC_MAJORITY ||
-			    (s->wc_mode == WEIR_WC_AUTO && rs))
-				mongoc_write_concern_set_w(s->wc,
-				    MONGOC_WRITE_CONCERN_W_MAJORITY);
-			else
-				mongoc_write_concern_set_w(s->wc, 1);
-			mongoc_write_concern_set_wtimeout_int64(s->wc,
-			    WTIMEOUT_MS);
-			BSON_APPEND_BOOL(&s->insert_opts, "ordered", false);
-			mongoc_write_concern_append(s->wc, &s->insert_opts);
+			set_write_concern(s, rs);
 			atomic_store(&s->setup_done, 1);
 		}
 	}
@@ -356,7 +375,7 @@ weir_store_insert_events(struct weir_store *s, mongoc_client_t *c,
 	mongoc_collection_t	*coll;
 	bson_t			reply;
 	bson_error_t		berr;
-	int			rc;
+	int			rc, ok;
 
 	r->stored = r->duplicates = r->rejected = 0;
 	r->refused = 0;
@@ -365,8 +384,13 @@ weir_store_insert_events(struct weir_store *s, mongoc_client_t *c,
 	if (n == 0)
 		return (0);
 	coll = mongoc_client_get_collection(c, s->db, "events");
-	if (mongoc_collection_insert_many(coll, (const bson_t **)docs, n,
-	    &s->insert_opts, &reply, &berr)) {
+	if (s->serial_writes)
+		pthread_mutex_lock(&s->write_lock);
+	ok = mongoc_collection_insert_many(coll, (const bson_t **)docs, n,
+	    &s->insert_opts, &reply, &berr);
+	if (s->serial_writes)
+		pthread_mutex_unlock(&s->write_lock);
+	if (ok) {
 		r->stored = n;
 		rc = 0;
 	} else {

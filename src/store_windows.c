@@ -175,12 +175,12 @@ weir_store_apply_deltas(struct weir_store *s, mongoc_client_t *c,
 
 	*done = 0;
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
-	pthread_mutex_lock(&s->window_lock);
+	pthread_mutex_lock(&s->write_lock);
 	for (size_t from = 0; rc == 0 && from < n; from += UPDATES_PER_BULK)
 		rc = delta_bulk(s, coll, w, deltas, from, from +
 		    UPDATES_PER_BULK < n ? from + UPDATES_PER_BULK : n, done,
 		    err, len);
-	pthread_mutex_unlock(&s->window_lock);
+	pthread_mutex_unlock(&s->write_lock);
 	mongoc_collection_destroy(coll);
 	return (rc);
 }
@@ -221,12 +221,12 @@ weir_store_mark_windows(struct weir_store *s, mongoc_client_t *c,
 	int			rc;
 
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
-	pthread_mutex_lock(&s->window_lock);
+	pthread_mutex_lock(&s->write_lock);
 	/* Two processors may upsert the same new window at once; the loser
 	 * gets E11000 and the second attempt finds the document. */
 	if ((rc = mark_bulks(s, coll, w, n, err, len)) == -1)
 		rc = mark_bulks(s, coll, w, n, err, len);
-	pthread_mutex_unlock(&s->window_lock);
+	pthread_mutex_unlock(&s->write_lock);
 	mongoc_collection_destroy(coll);
 	return (rc);
 }
@@ -400,11 +400,11 @@ claim_window(struct weir_store *s, mongoc_client_t *c, struct dirty_window *w)
 	mongoc_find_and_modify_opts_set_flags(fam,
 	    MONGOC_FIND_AND_MODIFY_RETURN_NEW);
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
-	pthread_mutex_lock(&s->window_lock);
+	pthread_mutex_lock(&s->write_lock);
 	if (!mongoc_collection_find_and_modify_with_opts(coll, &sel, fam,
 	    &reply, &berr))
 		rc = -1;
-	pthread_mutex_unlock(&s->window_lock);
+	pthread_mutex_unlock(&s->write_lock);
 	if (rc == 0 && bson_iter_init_find(&it, &reply, "value") &&
 	    BSON_ITER_HOLDS_DOCUMENT(&it)) {
 		const uint8_t	*data;
@@ -479,10 +479,10 @@ write_window(struct weir_store *s, mongoc_client_t *c,
 	append_result(&upd, a);
 	mongoc_write_concern_append(s->wc, &opts);
 	coll = mongoc_client_get_collection(c, s->db, "aggregates");
-	pthread_mutex_lock(&s->window_lock);
+	pthread_mutex_lock(&s->write_lock);
 	ok = mongoc_collection_update_one(coll, &sel, &upd, &opts, &reply,
 	    &berr);
-	pthread_mutex_unlock(&s->window_lock);
+	pthread_mutex_unlock(&s->write_lock);
 	if (ok && bson_iter_init_find(&it, &reply, "matchedCount"))
 		matched = bson_iter_as_int64(&it) > 0;
 	bson_destroy(&reply);

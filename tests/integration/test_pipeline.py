@@ -115,6 +115,14 @@ def test_pipeline_valid_invalid(world):
 
     world.wait_aggregates()
 
+    # Event inserts take turns on FerretDB (one SQLite writer), not on mongod.
+    ferretdb = "ferretdbVersion" in world.mongo.admin.command("buildInfo")
+    setups = [json.loads(ln) for ln in weir.tail("stdout", 200000).splitlines()
+              if '"mongodb setup done"' in ln]
+    assert setups, "weir logged no 'mongodb setup done'"
+    assert {s["writes"] for s in setups} == \
+        {"serial (FerretDB)" if ferretdb else "concurrent"}, setups
+
 
 def test_redelivery_idempotent(world):
     n, doubled = 300, 20
