@@ -28,7 +28,8 @@ def main():
     out, pairs = sys.argv[1], [a.split("=", 1) for a in sys.argv[2:]]
     rows = [(label, read(path)) for label, path in pairs]
     top = max(max(r[k] for k, _, _ in BARS) for _, r in rows) * 1.1
-    w, h, left, base, group = 760, 330, 60, 250, 220
+    h, left, base, group = 330, 60, 250, 220
+    w = max(760, left + 40 + len(rows) * group)
     bar = 50
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
            f'font-family="sans-serif" font-size="12">',
