@@ -13,7 +13,7 @@
 #include "batch.h"
 #include "consumer.h"
 #include "deadletter.h"
-#include "epoch_cache.h"
+#include "claimed_set.h"
 #include "log.h"
 #include "timestamp.h"
 #include "window_acc.h"
@@ -33,7 +33,7 @@ struct weir_consumer {
 	struct weir_batch	batch;
 	struct weir_backoff	backoff;
 	struct weir_stage_ctx	stage_ctx;
-	struct weir_epoch_cache	epochs;
+	struct weir_claimed_set	claimed;
 	struct weir_window_acc	acc;		/* windows of unacked events */
 	uint64_t		pending_tag;	/* stored, not acked yet */
 	size_t			pending_n;
@@ -246,7 +246,7 @@ mark_windows(struct weir_consumer *c, const struct weir_window_ref *w,
 	}
 	WEIR_INC(weir_metrics->windows_marked, n);
 	for (size_t i = 0; i < n; i++)
-		weir_epoch_cache_put(&c->epochs, w[i].id, w[i].id_len, 1);
+		weir_claimed_set_add(&c->claimed, w[i].id, w[i].id_len);
 	return (0);
 }
 
@@ -275,8 +275,8 @@ settle_windows(struct weir_consumer *c)
 	char			err[256];
 
 	for (size_t i = 0; i < k;) {
-		if (weir_epoch_cache_get(&c->epochs, a->refs[i].id,
-		    a->refs[i].id_len) != 0)
+		if (weir_claimed_set_has(&c->claimed, a->refs[i].id,
+		    a->refs[i].id_len))
 			set_aside(a, i, &k);
 		else
 			i++;
@@ -623,7 +623,7 @@ weir_consumer_start(struct weir_worker_ctx *ctx, int index)
 	c->stage_ctx.max_future_skew_ms = ctx->cfg->max_future_skew_s * 1000;
 	c->stage_ctx.processor = ctx->cfg->processor_name;
 	weir_backoff_init(&c->backoff, 100, 10000, weir_ctx_seed());
-	weir_epoch_cache_init(&c->epochs);
+	weir_claimed_set_init(&c->claimed);
 	if (weir_batch_init(&c->batch, (size_t)ctx->cfg->batch_size) == -1) {
 		free(c);
 		return (NULL);

@@ -14,10 +14,9 @@ weir_window_acc_init(struct weir_window_acc *a, size_t cap)
 	a->cap = cap;
 	a->refs = calloc(cap, sizeof(*a->refs));
 	a->aggs = calloc(cap, sizeof(*a->aggs));
-	a->epochs = calloc(cap, sizeof(*a->epochs));
 	a->text = calloc(cap, ACC_TEXT_MAX);
-	if (a->refs == NULL || a->aggs == NULL || a->epochs == NULL ||
-	    a->text == NULL || weir_window_set_init(&a->set, cap) == -1) {
+	if (a->refs == NULL || a->aggs == NULL || a->text == NULL ||
+	    weir_window_set_init(&a->set, cap) == -1) {
 		weir_window_acc_free(a);
 		return (-1);
 	}
@@ -29,7 +28,6 @@ weir_window_acc_free(struct weir_window_acc *a)
 {
 	free(a->refs);
 	free(a->aggs);
-	free(a->epochs);
 	free(a->text);
 	weir_window_set_free(&a->set);
 	memset(a, 0, sizeof(*a));

@@ -16,7 +16,6 @@ struct weir_window_acc {
 	struct weir_window_set	set;
 	struct weir_window_ref	*refs;
 	struct weir_agg		*aggs;
-	int64_t			*epochs;	/* filled by the consumer */
 	char			*text;		/* cap * ACC_TEXT_MAX: id, source, type */
 };
 

@@ -28,7 +28,7 @@ Suite	*metrics_suite(void);
 Suite	*metrics_render_suite(void);
 Suite	*textbuf_suite(void);
 Suite	*event_bson_suite(void);
-Suite	*epoch_cache_suite(void);
+Suite	*claimed_set_suite(void);
 Suite	*batch_suite(void);
 Suite	*http_negotiate_suite(void);
 Suite	*api_suite(void);
