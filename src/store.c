@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
@@ -13,6 +14,8 @@
 #include "window.h"
 
 #define WTIMEOUT_MS		10000
+/* Longest wait for another consumer's insert on FerretDB (serial_writes). */
+#define TURN_WAIT_S		5
 
 
 static void
@@ -283,9 +286,10 @@ weir_store_setup(struct weir_store *s, mongoc_client_t *c, char *err,
 	pthread_mutex_lock(&s->setup_lock);
 	if (!atomic_load(&s->setup_done)) {
 		rc = server_has(c, "hello", "setName", &rs, err, len);
-		if (rc == 0)
-			rc = server_has(c, "buildInfo", "ferretdbVersion",
-			    &s->serial_writes, err, len);
+		/* A server that will not say is taken for MongoDB. */
+		if (rc == 0 && server_has(c, "buildInfo", "ferretdbVersion",
+		    &s->serial_writes, err, len) == -1)
+			s->serial_writes = 0;
 		if (rc == 0)
 			rc = create_all_indexes(s, c, err, len);
 		if (rc == 0 && s->ttl_s > 0)
@@ -368,6 +372,19 @@ is_refusal(const bson_error_t *e)
 	return (1);
 }
 
+/* Waits for write_lock, but no longer than one write may take (the socket
+ * timeout): a consumer stuck behind a hung write gives up like a failed
+ * insert, so SIGTERM's drain deadline still holds. */
+static int
+take_turn(struct weir_store *s)
+{
+	struct timespec	until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += TURN_WAIT_S;
+	return (pthread_mutex_timedlock(&s->write_lock, &until) == 0 ? 0 : -1);
+}
+
 int
 weir_store_insert_events(struct weir_store *s, mongoc_client_t *c,
     const bson_t *const *docs, size_t n, struct weir_insert_result *r)
@@ -384,8 +401,13 @@ weir_store_insert_events(struct weir_store *s, mongoc_client_t *c,
 	if (n == 0)
 		return (0);
 	coll = mongoc_client_get_collection(c, s->db, "events");
-	if (s->serial_writes)
-		pthread_mutex_lock(&s->write_lock);
+	if (s->serial_writes && take_turn(s) == -1) {
+		snprintf(r->first_error, sizeof(r->first_error), "another "
+		    "write of this worker has held the store for %d s",
+		    TURN_WAIT_S);
+		mongoc_collection_destroy(coll);
+		return (-1);
+	}
 	ok = mongoc_collection_insert_many(coll, (const bson_t **)docs, n,
 	    &s->insert_opts, &reply, &berr);
 	if (s->serial_writes)

@@ -11,7 +11,12 @@ import os
 import pymongo
 from fastapi import FastAPI, HTTPException, Query
 
-client = pymongo.MongoClient(os.environ["MONGODB_URI"], directConnection=True,
+URI = os.environ["MONGODB_URI"]
+# One FerretDB that calls itself a replica set member: talk to it directly.
+# A real replica set (several hosts or replicaSet=): let the driver find
+# the primary, as weir's mongoc does.
+DIRECT = "," not in URI and "replicaSet=" not in URI
+client = pymongo.MongoClient(URI, directConnection=DIRECT,
                              serverSelectionTimeoutMS=5000)
 events = client[os.environ["WEIR_MONGODB_DATABASE"]]["events"]
 app = FastAPI(title="earlier design: /data")

@@ -39,7 +39,7 @@ mongod_rs_start() {
 		mkdir -p "$dir/node$i/db"
 		(exec setsid mongod --replSet rs0 --bind_ip 127.0.0.1 --port "$port" \
 			--dbpath "$dir/node$i/db" --logpath "$dir/node$i/mongod.log" \
-			--logappend) >>"$dir/node$i/mongod.out" 2>&1 </dev/null &
+			--logappend --wiredTigerCacheSizeGB 0.25) >>"$dir/node$i/mongod.out" 2>&1 </dev/null &
 		pid=$!
 		printf '%s\n' "$pid" >"$dir/node$i/mongod.pid"
 	done
