@@ -42,14 +42,15 @@
         (lib.fileset.maybeMissing ./scripts/gen-static-symbols)
       ];
     };
-    # The kustomize tree and the two scripts that render it without
-    # Secrets (from the k8s branch).
+    # The kustomize tree and the scripts that render it without Secrets
+    # (from the k8s branch; render-manifests sources lib/k8s.sh).
     k8sSrc = lib.fileset.toSource {
       root = ./.;
       fileset = lib.fileset.unions [
         (lib.fileset.maybeMissing ./k8s)
         (lib.fileset.maybeMissing ./scripts/gen-secrets)
         (lib.fileset.maybeMissing ./scripts/render-manifests)
+        (lib.fileset.maybeMissing ./scripts/lib/k8s.sh)
         ./nix/render-manifests.sh
       ];
     };

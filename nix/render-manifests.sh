@@ -7,8 +7,9 @@ usage() {
 	cat <<'USAGE'
 usage: nix/render-manifests.sh REPO_DIR IMAGE_REF OUT_DIR
 
-Copies REPO_DIR's k8s/ and the two scripts that render it
-(scripts/render-manifests, scripts/gen-secrets) to a scratch dir, sets the
+Copies REPO_DIR's k8s/ and the scripts that render it
+(scripts/render-manifests, scripts/gen-secrets, scripts/lib/k8s.sh; the
+flake's k8sSrc holds these) to a scratch dir, sets the
 image named first in each overlay's `images:` to IMAGE_REF (kustomize edit
 set image), and writes OUT_DIR/<overlay>.yaml with scripts/render-manifests:
 every object but the Secrets, whose values must not land in a
@@ -40,14 +41,19 @@ die() {
 }
 
 [[ -d $repo/k8s/overlays ]] || die "$repo/k8s/overlays does not exist"
-for f in scripts/render-manifests scripts/gen-secrets; do
+for f in scripts/render-manifests scripts/gen-secrets scripts/lib/k8s.sh; do
 	[[ -f $repo/$f ]] || die "$repo/$f is missing"
 done
+# takes_site: the same test of "this overlay lists the site Component" as
+# scripts/render-manifests and scripts/site make.
+# shellcheck source=scripts/lib/k8s.sh
+. "$repo/scripts/lib/k8s.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/scripts" "$out"
+mkdir -p "$work/scripts/lib" "$out"
 cp -r "$repo/k8s" "$work/k8s"
 cp "$repo/scripts/render-manifests" "$repo/scripts/gen-secrets" "$work/scripts/"
+cp "$repo/scripts/lib/k8s.sh" "$work/scripts/lib/"
 chmod -R u+w "$work"
 # Run through bash: in a Nix build there is no /usr/bin/env for their #!.
 sed -i '1s|^#!.*|#!'"$(command -v bash)"'|' "$work/scripts/render-manifests" "$work/scripts/gen-secrets"
@@ -67,7 +73,7 @@ for dir in "$work"/k8s/overlays/*/; do
 	if [[ -z $name && -d $dir/site ]]; then
 		dir=$dir/site
 		name=$(images_name "$dir")
-	elif [[ -z $name ]] && grep -qx '  - site' "$dir/kustomization.yaml"; then
+	elif [[ -z $name ]] && takes_site "$dir"; then
 		printf 'render-manifests: skipped k8s/overlays/%s: its host and image are site settings (scripts/site), not in this tree\n' \
 			"$overlay" >&2
 		continue

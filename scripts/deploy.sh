@@ -17,15 +17,18 @@ Deploys k8s/overlays/OVERLAY (dev or production; default dev) into
 namespace data-processing, in this order:
   1. site settings (production: Ingress host and weir image, kept in the
      git-ignored k8s/overlays/production/site/): --host, --image and --tag
-     write them with scripts/site (first deployment: --host and --image);
+     write them with scripts/site (first deployment: --host, --image and
+     --tag, the full git SHA CI pushed; --image alone later keeps the tag);
      without them the ones written before are used, and with none at all
      it stops before touching the cluster and prints the command to run;
-  2. checks: kubectl, kustomize (or kubectl's own), helm when something must
-     be installed, a reachable cluster;
+  2. checks: kubectl, kustomize ($KUSTOMIZE, else on PATH, else kubectl's
+     own), helm when something must be installed, a reachable cluster;
   3. with site settings and no --image/--tag: when both weir Deployments
-     already run one image (scripts/update.sh, rollback.sh or CI set it),
-     the site settings take that image, so a re-deployment does not roll
-     weir back or forward;
+     already run one image of the site settings' repository
+     (scripts/update.sh, rollback.sh or CI set it), the site settings take
+     that image, so a re-deployment does not roll weir back or forward
+     (another repository's image, e.g. dev's localhost/weir:dev, is
+     replaced by the site settings' one, saying so);
   4. scripts/gen-secrets OVERLAY when its secrets do not exist yet;
   5. scripts/install-monitoring when the Prometheus Operator's CRDs are
      missing (--no-monitoring skips); scripts/install-keda when KEDA's CRDs
@@ -59,14 +62,6 @@ remaining() {
 	printf '%ss\n' "$left"
 }
 
-render() {
-	if command -v kustomize >/dev/null 2>&1; then
-		kustomize build "$WEIR_REPO/k8s/overlays/$OVERLAY"
-	else
-		"$KUBECTL" kustomize "$WEIR_REPO/k8s/overlays/$OVERLAY"
-	fi
-}
-
 crd_exists() {
 	"$KUBECTL" get crd "$1" >/dev/null 2>&1
 }
@@ -81,7 +76,7 @@ site_settings() {
 	fi
 	takes_site "$dir" || return 0
 	[[ -f $dir/site/kustomization.yaml ]] ||
-		die "k8s/overlays/$OVERLAY has no site settings (Ingress host, image): run scripts/site $OVERLAY --host <public DNS name> --image <repository> [--tag <tag>], or give deploy.sh those options"
+		die "k8s/overlays/$OVERLAY has no site settings (Ingress host, image): run scripts/site $OVERLAY --host <public DNS name> --image <repository> --tag <tag CI pushed>, or give deploy.sh those options"
 	log "site settings: host $(site_host "$dir/site"), image $(site_image "$dir/site")"
 }
 
@@ -93,9 +88,11 @@ check_prerequisites() {
 }
 
 # follow_running_image: without --image/--tag, the site settings take the
-# image both weir Deployments run now, if they exist and run one image.
+# image both weir Deployments run now, if they exist, run one image, and it
+# is from the site settings' repository (not, say, dev's localhost/weir:dev
+# in the same namespace).
 follow_running_image() {
-	local site=$WEIR_REPO/k8s/overlays/$OVERLAY/site running
+	local site=$WEIR_REPO/k8s/overlays/$OVERLAY/site running repo version ours
 	[[ -f $site/kustomization.yaml && -z $IMAGE_GIVEN ]] || return 0
 	running=$(weir_images) || die "cannot read the weir Deployments' images"
 	running=$(sort -u <<<"$running")
@@ -103,9 +100,16 @@ follow_running_image() {
 	if [[ $running == *$'\n'* ]]; then
 		die "weir-processor and weir-api run different images (${running//$'\n'/, }): give --tag (or --image) for the one to deploy to both"
 	fi
-	[[ $running != "$(site_image "$site")" ]] || return 0
+	ours=$(site_image "$site")
+	repo=$(repository_of "$running")
+	version=$(version_of "$running")
+	if [[ $repo != "$(repository_of "$ours")" ]]; then
+		log "weir runs $running, not from the site settings' repository: deploying their $ours (--image/--tag to change it)"
+		return 0
+	fi
+	[[ $(image_ref "$repo" "$version") != "$ours" ]] || return 0
 	log "weir runs $running (set by scripts/update.sh, rollback.sh or CI): the site settings follow"
-	"$WEIR_REPO/scripts/site" --image "$(repository_of "$running")" --tag "$(version_of "$running")" "$OVERLAY"
+	"$WEIR_REPO/scripts/site" --image "$repo" --tag "$version" "$OVERLAY"
 }
 
 # install_addons: monitoring first, so that KEDA's install finds the
@@ -130,7 +134,7 @@ apply() {
 	rendered=$(mktemp)
 	# shellcheck disable=SC2064 # expand now: the path is local.
 	trap "rm -f '$rendered'" RETURN
-	render >"$rendered" || die "kustomize build k8s/overlays/$OVERLAY failed"
+	kustomize_build "$WEIR_REPO/k8s/overlays/$OVERLAY" >"$rendered" || die "kustomize build k8s/overlays/$OVERLAY failed"
 	if "$KUBECTL" --namespace "$WEIR_NAMESPACE" get job mongodb-init >/dev/null 2>&1; then
 		kc delete job mongodb-init --wait=true
 	fi

@@ -81,7 +81,7 @@ main() {
 				die "cannot read the image of deployment/$deploy"
 			[[ -n $repo ]] || die "deployment/$deploy has no container named weir"
 		fi
-		if [[ $version == sha256:* ]]; then ref=$repo@$version; else ref=$repo:$version; fi
+		ref=$(image_ref "$repo" "$version")
 		log "updating deployment/$deploy to $ref"
 		kc set image "deployment/$deploy" "weir=$ref"
 		kc annotate --overwrite "deployment/$deploy" \

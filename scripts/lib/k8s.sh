@@ -53,10 +53,34 @@ repository_of() {
 	printf '%s\n' "$ref"
 }
 
-# version_of IMAGE: IMAGE's tag or digest (sha256:...), empty if it has none.
+# version_of IMAGE: IMAGE's digest (sha256:...) if it has one, even after a
+# tag (REPOSITORY:TAG@DIGEST: the digest is what runs), else its tag; empty
+# if it has neither.
 version_of() {
-	local rest=${1#"$(repository_of "$1")"}
-	printf '%s\n' "${rest#[:@]}"
+	if [[ $1 == *@* ]]; then
+		printf '%s\n' "${1##*@}"
+	else
+		local rest=${1#"$(repository_of "$1")"}
+		printf '%s\n' "${rest#:}"
+	fi
+}
+
+# image_ref REPOSITORY VERSION: REPOSITORY@VERSION for a digest, else REPOSITORY:VERSION.
+image_ref() {
+	if [[ $2 == sha256:* ]]; then
+		printf '%s@%s\n' "$1" "$2"
+	else
+		printf '%s:%s\n' "$1" "$2"
+	fi
+}
+
+# kustomize_build DIR: $KUSTOMIZE, else kustomize on PATH, else kubectl's own.
+kustomize_build() {
+	if [[ -n ${KUSTOMIZE:-} ]] || command -v kustomize >/dev/null 2>&1; then
+		"${KUSTOMIZE:-kustomize}" build "$1"
+	else
+		"$KUBECTL" kustomize "$1"
+	fi
 }
 
 # ---- site settings ---------------------------------------------------------
@@ -64,24 +88,40 @@ version_of() {
 # its Ingress host and weir image from k8s/overlays/OVERLAY/site/: written
 # by scripts/site, git-ignored, one installation's own values.
 
-# takes_site OVERLAY_DIR: succeeds when the overlay includes the site Component.
+# takes_site OVERLAY_DIR: succeeds when the overlay includes the site
+# Component, listed as a block (`components:` then `- site`, indented or
+# not) or in flow form (`components: [site]`); `./site` and `site/` too.
 takes_site() {
-	awk '/^components:/ { s = 1; next } s && /^[^ -]/ { s = 0 } s && $NF == "site" { f = 1 }
+	awk '
+		function unq(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); gsub(/^["\047]|["\047]$/, "", s)
+			sub(/^\.\//, "", s); sub(/\/$/, "", s); return s }
+		{ sub(/[ \t]+#.*/, "") }
+		/^components:/ {
+			s = 1; rest = $0; sub(/^components:[ \t]*/, "", rest)
+			if (rest ~ /^\[/) {
+				gsub(/^\[|\][ \t]*$/, "", rest); n = split(rest, c, ",")
+				for (i = 1; i <= n; i++) if (unq(c[i]) == "site") f = 1
+			}
+			next
+		}
+		s && /^[^ \t#-]/ { s = 0 }
+		s && /^[ \t]*-[ \t]/ { item = $0; sub(/^[ \t]*-/, "", item); if (unq(item) == "site") f = 1 }
 		END { exit !f }' "$1/kustomization.yaml"
 }
 
 # site_image SITE_DIR: the weir image the site settings name
-# (REPOSITORY:TAG or REPOSITORY@DIGEST; kustomize's own `images:` layout).
+# (REPOSITORY:TAG or REPOSITORY@DIGEST; kustomize's own `images:` layout,
+# where `kustomize edit` quotes a number-like tag: newTag: "1.2").
 site_image() {
 	awk '/^images:/ { s = 1; next } s && /^[^ -]/ { s = 0 }
-		s { sub(/^[ -]+/, "") }
+		s { sub(/^[ -]+/, ""); gsub(/^["\047]|["\047]$/, "", $2) }
 		s && $1 == "newName:" { n = $2 } s && $1 == "newTag:" { v = ":" $2 } s && $1 == "digest:" { v = "@" $2 }
 		END { if (n != "") print n v }' "$1/kustomization.yaml"
 }
 
 # site_host SITE_DIR: the Ingress host the site settings name.
 site_host() {
-	awk '$1 == "value:" { print $2; exit }' "$1/ingress-host.yaml"
+	awk '$1 == "value:" { gsub(/^["\047]|["\047]$/, "", $2); print $2; exit }' "$1/ingress-host.yaml"
 }
 
 # weir_images: the images weir-processor and weir-api run, one a line;
