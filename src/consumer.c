@@ -120,7 +120,11 @@ keep_alive(struct weir_consumer *c)
 	(void)weir_amqp_send_heartbeat(&c->dead.amqp);
 }
 
-/* Waits before retrying a store write; -1 when we must give up. */
+/* Waits before retrying a store write; -1 when we must give up. Once
+ * stopping, a failed write is not retried: each try may block for the
+ * socket timeout, which would take the exit past the drain deadline, and
+ * the unacked deliveries go back to the broker anyway (their windows are
+ * marked when they return as duplicates). */
 static int
 store_retry_wait(struct weir_consumer *c, const char *what, const char *err)
 {
@@ -132,6 +136,8 @@ store_retry_wait(struct weir_consumer *c, const char *what, const char *err)
 		weir_log(WEIR_LOG_WARN, "store write failed; holding the batch",
 		    "consumer", c->name, "step", what, "error", err, NULL);
 	c->store_failing = 1;
+	if (atomic_load(&c->ctx->stop))
+		return (-1);
 	delay = weir_backoff_next(&c->backoff);
 	while (delay > 0) {
 		uint32_t step = delay < 500 ? delay : 500;

@@ -1,6 +1,8 @@
 """Failure behaviour under load: kill -9, store outage, broker restart,
 SIGTERM. After each, every confirmed event is stored exactly once and the
 aggregates equal a recomputation."""
+import os
+import signal
 import time
 
 import pytest
@@ -153,3 +155,40 @@ def test_sigterm_under_load(world):
     assert dups == 0, (
         f"{dups} events stored by the stopped process came back: it stored "
         f"them but did not ack them before exiting")
+
+
+def test_sigterm_while_store_hangs(world, stack):
+    """The store stops answering (FerretDB frozen with SIGSTOP, sockets
+    open) under load, then weir gets SIGTERM: it still exits 0 within 10 s,
+    unacked events go back to the queue, and a new weir stores every event
+    exactly once once the store answers again."""
+    n = 20_000
+    weir = world.weir()
+    ids, msgs = bulk_events(world, n, seed=88)
+    pub = world.publisher(msgs, rate=2000)
+    world.wait_progress(weir, 2000, 60)
+
+    pid_file = os.path.join(stack.env["WEIR_TEST_FERRET_DIR"], "ferretdb.pid")
+    with open(pid_file, encoding="ascii") as f:
+        ferret = int(f.read().strip())
+    os.kill(ferret, signal.SIGSTOP)
+    try:
+        # Let writes pile up behind the frozen store first.
+        time.sleep(1.5)
+        rc, secs = weir.terminate(10)
+    finally:
+        os.kill(ferret, signal.SIGCONT)
+    if rc is None:
+        pytest.fail("weir did not exit within 10 s of SIGTERM while the "
+                    "store hung", pytrace=False)
+    assert rc == 0, f"exit code {rc} after SIGTERM"
+    print(f"SIGTERM with the store frozen -> exit 0 in {secs:.2f}s")
+    wait_until(lambda: not weir.group_alive(), 5,
+               "every weir process gone after the parent exited")
+
+    pub.wait(120)
+    world.weir()
+    world.wait_drained(n, timeout=180)
+    world.assert_exactly(ids)
+    assert world.ready_count(world.dead_queue) == 0
+    world.wait_aggregates(timeout=30)
