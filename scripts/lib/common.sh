@@ -45,6 +45,19 @@ s.close()
 PY
 }
 
+# distinct_ports N: prints N different free ports, one a line.
+distinct_ports() {
+	local -A seen=()
+	local n=0 p
+	while ((n < $1)); do
+		p=$(free_port)
+		[[ -n ${seen[$p]:-} ]] && continue
+		seen[$p]=1
+		printf '%s\n' "$p"
+		n=$((n + 1))
+	done
+}
+
 # port_open PORT [HOST]: succeeds when something accepts TCP connections there.
 port_open() {
 	local port=$1 host=${2:-127.0.0.1}
