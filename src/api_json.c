@@ -186,9 +186,9 @@ weir_rollup_add(struct weir_rollup *r, const char *source, const char *type,
     int64_t start_ms, const struct weir_agg *a)
 {
 	int64_t	bucket = weir_window_start(start_ms, r->width_ms);
+	size_t	slen = strlen(source), tlen = strlen(type);
 
-	if (strlen(source) >= sizeof(r->source) ||
-	    strlen(type) >= sizeof(r->type))
+	if (slen >= sizeof(r->source) || tlen >= sizeof(r->type))
 		return (0);	/* not a window weir wrote */
 	if (r->have && bucket == r->start_ms && strcmp(source, r->source) == 0 &&
 	    strcmp(type, r->type) == 0) {
@@ -199,8 +199,8 @@ weir_rollup_add(struct weir_rollup *r, const char *source, const char *type,
 		return (-1);
 	r->have = 1;
 	r->start_ms = bucket;
-	memcpy(r->source, source, strlen(source) + 1);
-	memcpy(r->type, type, strlen(type) + 1);
+	memcpy(r->source, source, slen + 1);
+	memcpy(r->type, type, tlen + 1);
 	weir_agg_init(&r->agg);
 	weir_agg_merge(&r->agg, a);
 	return (0);

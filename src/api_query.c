@@ -133,9 +133,27 @@ doc_key(const bson_t *doc, int64_t *ts, const char **id)
 struct page {
 	struct weir_textbuf	text;
 	int			n;
-	char			cursor[WEIR_CURSOR_MAX];
 	int			more;
+	int			have_key;	/* of the last event added */
+	int64_t			last_ts;
+	char			last_id[WEIR_ID_MAX + 1];
 };
+
+/* Remembers the last event's key; the cursor is encoded once, at the end. */
+static void
+page_keep_key(struct page *p, const bson_t *doc)
+{
+	int64_t		ts;
+	const char	*id;
+	size_t		len;
+
+	p->have_key = doc_key(doc, &ts, &id) == 0 &&
+	    (len = strlen(id)) <= WEIR_ID_MAX;
+	if (p->have_key) {
+		p->last_ts = ts;
+		memcpy(p->last_id, id, len + 1);
+	}
+}
 
 /* Appends one event unless the page is full (by count or bytes). */
 static int
@@ -143,8 +161,6 @@ page_add(struct page *p, const struct weir_api_query *q, const bson_t *doc)
 {
 	json_t		*o;
 	char		*s;
-	int64_t		ts;
-	const char	*id;
 
 	if (p->n == q->limit || p->text.len > WEIR_API_RESPONSE_MAX) {
 		p->more = 1;
@@ -161,10 +177,7 @@ page_add(struct page *p, const struct weir_api_query *q, const bson_t *doc)
 	weir_textbuf_append(&p->text, s, strlen(s));
 	free(s);
 	p->n++;
-	if (doc_key(doc, &ts, &id) == 0)
-		weir_cursor_encode(ts, id, p->cursor, sizeof(p->cursor));
-	else
-		p->cursor[0] = '\0';
+	page_keep_key(p, doc);
 	return (0);
 }
 
@@ -177,6 +190,7 @@ weir_api_events_list(const struct weir_api_env *env,
 	const bson_t	*doc;
 	bson_error_t	e;
 	struct page	p;
+	char		cursor[WEIR_CURSOR_MAX];
 
 	memset(&p, 0, sizeof(p));
 	events_filter(q, &filter);
@@ -193,9 +207,10 @@ weir_api_events_list(const struct weir_api_env *env,
 	} else if (p.text.oom) {
 		weir_api_reply_problem(r, 503, "out of memory", NULL, NULL);
 	} else {
-		if (p.more && p.cursor[0] != '\0')
+		if (p.more && p.have_key && weir_cursor_encode(p.last_ts,
+		    p.last_id, cursor, sizeof(cursor)) > 0)
 			weir_textbuf_printf(&p.text, "],\"next_cursor\":\"%s\"",
-			    p.cursor);
+			    cursor);
 		else
 			weir_textbuf_printf(&p.text, "],\"next_cursor\":null");
 		weir_textbuf_printf(&p.text, ",\"limit\":%d,\"count\":%d}",

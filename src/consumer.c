@@ -625,9 +625,7 @@ weir_consumer_start(struct weir_worker_ctx *ctx, int index)
 	c->index = index;
 	snprintf(c->name, sizeof(c->name), "weir-%s-w%d-c%d",
 	    ctx->cfg->processor_name, ctx->worker_id, index);
-	c->stage_ctx.max_message_bytes = ctx->cfg->max_message_bytes;
-	c->stage_ctx.max_future_skew_ms = ctx->cfg->max_future_skew_s * 1000;
-	c->stage_ctx.processor = ctx->cfg->processor_name;
+	weir_stage_ctx_init(&c->stage_ctx, ctx->cfg);
 	weir_backoff_init(&c->backoff, 100, 10000, weir_ctx_seed());
 	weir_claimed_set_init(&c->claimed);
 	if (weir_batch_init(&c->batch, (size_t)ctx->cfg->batch_size) == -1) {

@@ -244,10 +244,8 @@ post_run(struct api_job *job)
 	struct weir_api_error	err;
 	char			why[256];
 
-	sc.max_message_bytes = weir_cfg.max_message_bytes;
-	sc.max_future_skew_ms = weir_cfg.max_future_skew_s * 1000;
+	weir_stage_ctx_init(&sc, &weir_cfg);
 	sc.now_ms = weir_now_ms();
-	sc.processor = weir_cfg.processor_name;
 	switch (weir_ingest_parse(job->body, job->body_len, &sc, &in, &err)) {
 	case WEIR_INGEST_OK:
 		if (weir_publisher_send(api.publisher, in.items, in.n, why,

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "pipeline.h"
 #include "timestamp.h"
 
@@ -14,6 +15,15 @@ const struct weir_stage weir_pipeline_stages[] = {
 	{ "window", weir_stage_window },
 	{ NULL, NULL }
 };
+
+void
+weir_stage_ctx_init(struct weir_stage_ctx *sc, const struct weir_config *cfg)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->max_message_bytes = cfg->max_message_bytes;
+	sc->max_future_skew_ms = cfg->max_future_skew_s * 1000;
+	sc->processor = cfg->processor_name;
+}
 
 size_t
 weir_pipeline_stage_count(void)

@@ -16,6 +16,13 @@ struct weir_stage_ctx {
 	const char	*processor;
 };
 
+struct weir_config;
+
+/* The stage settings from the configuration, the same for the consumer and
+ * the API's ingest; now_ms is left 0 for the caller to set per batch. */
+void	weir_stage_ctx_init(struct weir_stage_ctx *,
+	    const struct weir_config *);
+
 /* A stage fills or checks `ev`; on failure it returns a reason and writes
  * a human-readable detail (at most WEIR_DETAIL_MAX bytes) into `detail`. */
 typedef enum weir_reason (*weir_stage_fn)(const struct weir_input *,
