@@ -9,21 +9,25 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
 
+#define BENCH_AMQP
+#include "bench.h"
+
 static const char *usage_text =
-"usage: publish publish|consume|wait [options]\n"
+"usage: publish publish|consume|wait|route [options]\n"
 "\n"
 "  publish   publish -n N persistent events (JSON, --size bytes each) with\n"
 "            publisher confirms, --inflight unconfirmed at most\n"
 "  consume   consume -n N messages from --queue with --prefetch, acking\n"
 "            with 'multiple' every --ack-every deliveries\n"
 "  wait      wait until --queue exists and has a consumer (--timeout s)\n"
+"  route     declare --exchange (topic, durable) and --queue (durable\n"
+"            quorum) and bind the queue with '#': weir's topology\n"
 "\n"
 "  --host H --port P --user U --password W   broker (127.0.0.1:5672 guest)\n"
 "  --exchange X     publish to X (routing key <type>.<source>); empty: the\n"
@@ -63,15 +67,6 @@ die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-static double
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
 }
 
 /* User + system CPU seconds this process used so far. */
@@ -118,20 +113,13 @@ check_rpc(amqp_connection_state_t c, const char *what)
 static amqp_connection_state_t
 connect_broker(void)
 {
-	amqp_connection_state_t	c = amqp_new_connection();
-	amqp_socket_t		*s = amqp_tcp_socket_new(c);
-	int			 rc;
+	amqp_connection_state_t	 c;
+	const char		*err;
 
-	if (s == NULL)
-		die("cannot create socket");
-	if ((rc = amqp_socket_open(s, opt.host, opt.port)) != AMQP_STATUS_OK)
-		die("connect %s:%d: %s", opt.host, opt.port,
-		    amqp_error_string2(rc));
-	if (amqp_login(c, "/", 0, 1 << 20, 0, AMQP_SASL_METHOD_PLAIN,
-	    opt.user, opt.password).reply_type != AMQP_RESPONSE_NORMAL)
-		die("login failed");
-	amqp_channel_open(c, 1);
-	check_rpc(c, "channel.open");
+	err = bench_amqp_open(&c, opt.host, opt.port, opt.user, opt.password,
+	    1 << 20);
+	if (err != NULL)
+		die("%s", err);
 	return (c);
 }
 
@@ -363,6 +351,23 @@ do_consume(void)
 	close_broker(c);
 }
 
+/* weir's topology for a consumer that does not declare one itself. */
+static void
+do_route(void)
+{
+	amqp_connection_state_t	c = connect_broker();
+
+	amqp_exchange_declare(c, 1, amqp_cstring_bytes(opt.exchange),
+	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
+	check_rpc(c, "exchange.declare");
+	declare_quorum(c);
+	amqp_queue_bind(c, 1, amqp_cstring_bytes(opt.queue),
+	    amqp_cstring_bytes(opt.exchange), amqp_cstring_bytes("#"),
+	    amqp_empty_table);
+	check_rpc(c, "queue.bind");
+	close_broker(c);
+}
+
 /* Passive declares until the queue exists with a consumer: a failed passive
  * declare closes the channel, so each attempt uses a fresh connection. */
 static void
@@ -465,6 +470,10 @@ main(int argc, char **argv)
 		if (opt.queue[0] == '\0')
 			die("wait needs --queue");
 		do_wait();
+	} else if (strcmp(mode, "route") == 0) {
+		if (opt.exchange[0] == '\0' || opt.queue[0] == '\0')
+			die("route needs --exchange and --queue");
+		do_route();
 	} else {
 		fputs(usage_text, stderr);
 		return (2);

@@ -4,14 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mongoc/mongoc.h>
 
+#include "bench.h"
+
 static const char *usage_text =
 "usage: sink --uri URI --database DB [-n N] [--batch B] [--size BYTES]\n"
 "       sink --uri URI --database DB --window-query START_MS\n"
+"       sink --uri URI --database DB --indexes-only\n"
 "  --with-deltas every 11 batches (and after the last) also add their\n"
 "                per-window sums to `aggregates` as weir's consumer does\n"
 "                with its defaults (one bulk of update_one upserts, one per\n"
@@ -29,16 +31,8 @@ static const char *usage_text =
 "\n"
 "--window-query START_MS runs, once, the find one aggregator pass of weir\n"
 "runs (ts range, here the minute from START_MS; projection source, type,\n"
-"ts, value) and times it: window_query_docs, window_query_seconds.\n";
-
-static double
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
-}
+"ts, value) and times it: window_query_docs, window_query_seconds.\n"
+"--indexes-only creates weir's three `events` indexes in DB and stops.\n";
 
 static void
 die(const char *what, const bson_error_t *e)
@@ -312,13 +306,14 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "window-query", required_argument, NULL, 'q' },
 		{ "with-deltas", no_argument, NULL, 'm' },
+		{ "indexes-only", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*uri_s = NULL, *db = NULL;
 	long			 n = 1000, batch = 500, inserted = 0;
 	long long		 query_start = -1;
-	int			 deltas = 0;
+	int			 deltas = 0, indexes_only = 0;
 	mongoc_collection_t	*agg = NULL;
 	int			 size = 256, ch;
 	char			 host[256], pad[65536];
@@ -339,6 +334,7 @@ main(int argc, char **argv)
 		case 's': size = atoi(optarg); break;
 		case 'q': query_start = atoll(optarg); break;
 		case 'm': deltas = 1; break;
+		case 'i': indexes_only = 1; break;
 		case 'n': n = atol(optarg); break;
 		case 'h': fputs(usage_text, stdout); return (0);
 		default: fputs(usage_text, stderr); return (2);
@@ -371,6 +367,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	create_indexes(c, db, deltas);
+	if (indexes_only)
+		goto done;
 	if (deltas)
 		agg = mongoc_client_get_collection(c, db, "aggregates");
 
