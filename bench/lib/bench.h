@@ -1,5 +1,5 @@
-/* bench/lib/bench.h - what bench/e2e's load tools share: the clock and (with
- * BENCH_AMQP defined first) an AMQP connection with channel 1 open. */
+/* bench/lib/bench.h - what bench/e2e's load tools share: the clock, and with
+ * BENCH_AMQP / BENCH_MONGOC defined first their broker and store set-up. */
 #ifndef BENCH_H
 #define BENCH_H
 
@@ -47,6 +47,50 @@ bench_amqp_open(amqp_connection_state_t *out, const char *host, int port,
 	if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL)
 		return ("channel.open failed");
 	return (NULL);
+}
+#endif
+
+#ifdef BENCH_MONGOC
+#include <mongoc/mongoc.h>
+
+/* Insert options as weir sets them: unordered, w majority when the server
+ * says it is a replica set (else 1), wtimeout 10 s. Returns 1 for majority,
+ * 0 for w 1, -1 when the server did not answer hello. */
+static inline int
+bench_insert_opts(mongoc_client_t *c, bson_t *opts)
+{
+	mongoc_write_concern_t	*wc;
+	bson_t			 cmd = BSON_INITIALIZER, reply;
+	int			 majority;
+
+	BSON_APPEND_INT32(&cmd, "hello", 1);
+	if (!mongoc_client_command_simple(c, "admin", &cmd, NULL, &reply,
+	    NULL))
+		majority = -1;
+	else
+		majority = bson_has_field(&reply, "setName");
+	bson_destroy(&reply);
+	bson_destroy(&cmd);
+	if (majority == -1)
+		return (-1);
+	wc = mongoc_write_concern_new();
+	mongoc_write_concern_set_w(wc, majority ?
+	    MONGOC_WRITE_CONCERN_W_MAJORITY : 1);
+	mongoc_write_concern_set_wtimeout_int64(wc, 10000);
+	BSON_APPEND_BOOL(opts, "ordered", false);
+	mongoc_write_concern_append(wc, opts);
+	mongoc_write_concern_destroy(wc);
+	return (majority);
+}
+
+/* FerretDB has no endSessions; mongoc warns about it when a client is
+ * destroyed. Set as the log handler before that. */
+static inline void
+bench_quiet_log(mongoc_log_level_t level, const char *domain,
+    const char *msg, void *data)
+{
+	if (level <= MONGOC_LOG_LEVEL_ERROR)
+		mongoc_log_default_handler(level, domain, msg, data);
 }
 #endif
 

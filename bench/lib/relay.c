@@ -12,6 +12,7 @@
 #include <mongoc/mongoc.h>
 
 #define BENCH_AMQP
+#define BENCH_MONGOC
 #include "bench.h"
 
 static const char *usage_text =
@@ -178,15 +179,6 @@ relay(amqp_connection_state_t c, mongoc_collection_t *coll,
 	free(docs);
 }
 
-/* FerretDB has no endSessions; mongoc warns about it on destroy. */
-static void
-quiet_log(mongoc_log_level_t level, const char *domain, const char *msg,
-    void *data)
-{
-	if (level <= MONGOC_LOG_LEVEL_ERROR)
-		mongoc_log_default_handler(level, domain, msg, data);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -205,8 +197,7 @@ main(int argc, char **argv)
 	};
 	mongoc_client_t		*client;
 	mongoc_collection_t	*coll;
-	mongoc_write_concern_t	*wc;
-	bson_t			 opts = BSON_INITIALIZER, reply;
+	bson_t			 opts = BSON_INITIALIZER;
 	amqp_connection_state_t	 c;
 	int			 ch;
 
@@ -237,28 +228,17 @@ main(int argc, char **argv)
 	if ((client = mongoc_client_new(opt.uri)) == NULL)
 		die("bad --uri", opt.uri);
 	mongoc_client_set_error_api(client, MONGOC_ERROR_API_VERSION_2);
-	wc = mongoc_write_concern_new();
-	BSON_APPEND_INT32(&opts, "hello", 1);
-	if (!mongoc_client_command_simple(client, "admin", &opts, NULL, &reply,
-	    NULL))
+	if (bench_insert_opts(client, &opts) == -1)
 		die("hello failed", NULL);
-	mongoc_write_concern_set_w(wc, bson_has_field(&reply, "setName") ?
-	    MONGOC_WRITE_CONCERN_W_MAJORITY : 1);
-	mongoc_write_concern_set_wtimeout_int64(wc, 10000);
-	bson_destroy(&reply);
-	bson_reinit(&opts);
-	BSON_APPEND_BOOL(&opts, "ordered", false);
-	mongoc_write_concern_append(wc, &opts);
 	coll = mongoc_client_get_collection(client, opt.db, "events");
 	c = connect_consumer();
 	relay(c, coll, &opts);
-	mongoc_log_set_handler(quiet_log, NULL);
+	mongoc_log_set_handler(bench_quiet_log, NULL);
 	amqp_channel_close(c, 1, AMQP_REPLY_SUCCESS);
 	amqp_connection_close(c, AMQP_REPLY_SUCCESS);
 	amqp_destroy_connection(c);
 	bson_destroy(&opts);
 	mongoc_collection_destroy(coll);
-	mongoc_write_concern_destroy(wc);
 	mongoc_client_destroy(client);
 	mongoc_cleanup();
 	return (0);

@@ -8,6 +8,7 @@
 
 #include <mongoc/mongoc.h>
 
+#define BENCH_MONGOC
 #include "bench.h"
 
 static const char *usage_text =
@@ -199,30 +200,6 @@ apply_deltas(mongoc_collection_t *agg, const bson_t *opts,
 	mongoc_bulk_operation_destroy(bulk);
 }
 
-static int
-is_replica_set(mongoc_client_t *c)
-{
-	bson_t		cmd = BSON_INITIALIZER, reply;
-	bson_error_t	err;
-	int		rs;
-
-	BSON_APPEND_INT32(&cmd, "hello", 1);
-	if (!mongoc_client_command_simple(c, "admin", &cmd, NULL, &reply, &err))
-		die("hello", &err);
-	rs = bson_has_field(&reply, "setName");
-	bson_destroy(&reply);
-	bson_destroy(&cmd);
-	return (rs);
-}
-
-static void
-quiet_log(mongoc_log_level_t level, const char *domain, const char *msg,
-    void *data)
-{
-	if (level <= MONGOC_LOG_LEVEL_ERROR)
-		mongoc_log_default_handler(level, domain, msg, data);
-}
-
 static bson_t *
 make_doc(long i, int size, const char *pad, int64_t now, const char *host)
 {
@@ -319,7 +296,7 @@ main(int argc, char **argv)
 	char			 host[256], pad[65536];
 	mongoc_client_t		*c;
 	mongoc_collection_t	*coll;
-	mongoc_write_concern_t	*wc;
+	int			 majority;
 	bson_t			 opts = BSON_INITIALIZER, reply;
 	bson_t			**docs;
 	bson_error_t		 err;
@@ -355,12 +332,8 @@ main(int argc, char **argv)
 		die("bad --uri", NULL);
 	mongoc_client_set_error_api(c, MONGOC_ERROR_API_VERSION_2);
 	mongoc_client_set_appname(c, "weir-bench-sink");
-	wc = mongoc_write_concern_new();
-	mongoc_write_concern_set_w(wc, is_replica_set(c) ?
-	    MONGOC_WRITE_CONCERN_W_MAJORITY : 1);
-	mongoc_write_concern_set_wtimeout_int64(wc, 10000);
-	BSON_APPEND_BOOL(&opts, "ordered", false);
-	mongoc_write_concern_append(wc, &opts);
+	if ((majority = bench_insert_opts(c, &opts)) == -1)
+		die("hello", NULL);
 	coll = mongoc_client_get_collection(c, db, "events");
 	if (query_start >= 0) {
 		window_query(coll, (int64_t)query_start);
@@ -403,7 +376,7 @@ main(int argc, char **argv)
 	printf("inserted=%ld\nstart_ms=%.3f\nend_ms=%.3f\nseconds=%.3f\n"
 	    "rate=%.0f\nwrite_concern=%s\ndocs_ts0=%lld\n", inserted, t0, t1,
 	    (t1 - t0) / 1e3, (double)inserted / ((t1 - t0) / 1e3),
-	    mongoc_write_concern_get_wmajority(wc) ? "majority" : "1",
+	    majority ? "majority" : "1",
 	    (long long)now);
 	for (long i = 0; i < n; i++)
 		bson_destroy(docs[i]);
@@ -411,11 +384,10 @@ main(int argc, char **argv)
 
 done:
 	/* FerretDB has no endSessions; mongoc warns about it on destroy. */
-	mongoc_log_set_handler(quiet_log, NULL);
+	mongoc_log_set_handler(bench_quiet_log, NULL);
 	bson_destroy(&opts);
 	if (agg != NULL)
 		mongoc_collection_destroy(agg);
-	mongoc_write_concern_destroy(wc);
 	mongoc_collection_destroy(coll);
 	mongoc_client_destroy(c);
 	mongoc_cleanup();

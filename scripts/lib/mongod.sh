@@ -7,6 +7,12 @@
 
 MONGOD_START_TIMEOUT=${MONGOD_START_TIMEOUT:-90}
 
+# mongod_rs_uri P1 P2 P3: the connection string of the replica set on those
+# ports.
+mongod_rs_uri() {
+	printf 'mongodb://127.0.0.1:%s,127.0.0.1:%s,127.0.0.1:%s/?replicaSet=rs0\n' "$1" "$2" "$3"
+}
+
 # mongod_rs_status DIR: succeeds when all three mongod processes are alive.
 mongod_rs_status() {
 	local dir=$1 i
@@ -87,7 +93,7 @@ PY
 		mongod_rs_stop "$dir"
 		die "replica set rs0 did not get a primary (logs: $dir/node*/mongod.log)"
 	fi
-	log "mongod replica set rs0 up in $((SECONDS - started)) s: mongodb://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}/?replicaSet=rs0"
+	log "mongod replica set rs0 up in $((SECONDS - started)) s: $(mongod_rs_uri "${ports[@]}")"
 }
 
 # mongod_rs_stop DIR: SIGTERM each node (mongod shuts down cleanly on it).
