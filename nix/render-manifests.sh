@@ -57,26 +57,19 @@ cp "$repo/scripts/lib/k8s.sh" "$work/scripts/lib/"
 chmod -R u+w "$work"
 # Run through bash: in a Nix build there is no /usr/bin/env for their #!.
 sed -i '1s|^#!.*|#!'"$(command -v bash)"'|' "$work/scripts/render-manifests" "$work/scripts/gen-secrets"
-# images_name DIR: the name of the first `images:` entry in DIR/kustomization.yaml
-# (list items indented or, as kustomize edit writes them, not).
-images_name() {
-	[[ -f $1/kustomization.yaml ]] || return 0
-	awk '/^images:/ { s = 1; next } s && /^[^ -]/ { exit } s && /- name:/ { print $NF; exit }' \
-		"$1/kustomization.yaml"
-}
-
 n=0
 for dir in "$work"/k8s/overlays/*/; do
 	overlay=$(basename "$dir")
 	dir=${dir%/}
 	name=$(images_name "$dir")
-	if [[ -z $name && -d $dir/site ]]; then
+	if [[ -z $name ]] && takes_site "$dir"; then
+		has_site "$dir" || {
+			printf 'render-manifests: skipped k8s/overlays/%s: its host and image are site settings (scripts/site), not in this tree\n' \
+				"$overlay" >&2
+			continue
+		}
 		dir=$dir/site
 		name=$(images_name "$dir")
-	elif [[ -z $name ]] && takes_site "$dir"; then
-		printf 'render-manifests: skipped k8s/overlays/%s: its host and image are site settings (scripts/site), not in this tree\n' \
-			"$overlay" >&2
-		continue
 	fi
 	[[ -n $name ]] || die "k8s/overlays/$overlay has no images: entry"
 	(cd "$dir" && kustomize edit set image "$name=$ref") ||

@@ -75,7 +75,7 @@ site_settings() {
 		"$WEIR_REPO/scripts/site" "${SITE_ARGS[@]}" "$OVERLAY"
 	fi
 	takes_site "$dir" || return 0
-	[[ -f $dir/site/kustomization.yaml ]] ||
+	has_site "$dir" ||
 		die "k8s/overlays/$OVERLAY has no site settings (Ingress host, image): run scripts/site $OVERLAY --host <public DNS name> --image <repository> --tag <tag CI pushed>, or give deploy.sh those options"
 	log "site settings: host $(site_host "$dir/site"), image $(site_image "$dir/site")"
 }
@@ -93,7 +93,7 @@ check_prerequisites() {
 # in the same namespace).
 follow_running_image() {
 	local site=$WEIR_REPO/k8s/overlays/$OVERLAY/site running repo version ours
-	[[ -f $site/kustomization.yaml && -z $IMAGE_GIVEN ]] || return 0
+	[[ -z $IMAGE_GIVEN ]] && has_site "$WEIR_REPO/k8s/overlays/$OVERLAY" || return 0
 	running=$(weir_images) || die "cannot read the weir Deployments' images"
 	running=$(sort -u <<<"$running")
 	[[ -n $running ]] || return 0

@@ -109,6 +109,21 @@ takes_site() {
 		END { exit !f }' "$1/kustomization.yaml"
 }
 
+# has_site OVERLAY_DIR: succeeds when scripts/site has written the
+# overlay's site settings.
+has_site() {
+	[[ -f $1/site/kustomization.yaml ]]
+}
+
+# images_name DIR: the name of the first `images:` entry in
+# DIR/kustomization.yaml (list items indented or, as kustomize edit writes
+# them, not); nothing when there is none.
+images_name() {
+	[[ -f $1/kustomization.yaml ]] || return 0
+	awk '/^images:/ { s = 1; next } s && /^[^ -]/ { exit } s && /- name:/ { print $NF; exit }' \
+		"$1/kustomization.yaml"
+}
+
 # site_image SITE_DIR: the weir image the site settings name
 # (REPOSITORY:TAG or REPOSITORY@DIGEST; kustomize's own `images:` layout,
 # where `kustomize edit` quotes a number-like tag: newTag: "1.2").

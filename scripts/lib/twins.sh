@@ -14,10 +14,7 @@ twins_servers_up() {
 		log "servers: amqp 127.0.0.1:$WEIR_TEST_AMQP_PORT, mongodb 127.0.0.1:$WEIR_TEST_MONGO_PORT"
 		return 0
 	fi
-	mapfile -t ports < <(for _ in 1 2 3 4 5; do free_port; done)
-	if (($(printf '%s\n' "${ports[@]}" | sort -u | wc -l) != 5)); then
-		die "could not pick five different free ports"
-	fi
+	mapfile -t ports < <(distinct_ports 5)
 	# /tmp, not the repository: the rabbitmq user must reach the directory.
 	TWINS_STATE=$(mktemp -d /tmp/weir-twins-XXXXXX)
 	chmod 0755 "$TWINS_STATE"
