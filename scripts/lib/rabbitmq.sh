@@ -15,6 +15,9 @@
 RABBITMQ_SBIN=${WEIR_RABBITMQ_SBIN:-/usr/lib/rabbitmq/bin}
 RABBITMQ_USER=rabbitmq
 RABBITMQ_START_TIMEOUT=${RABBITMQ_START_TIMEOUT:-90}
+# The loopback address the listeners bind to: scripts/cluster gives its
+# broker 127.0.0.2 so that it can keep the manifests' standard ports.
+RABBITMQ_IP=${WEIR_RABBITMQ_IP:-127.0.0.1}
 
 # _rmq_env DIR NODE DIST_PORT: prints the environment (NAME=VALUE per line)
 # that both the broker and rabbitmqctl run with; RABBITMQ_CONF_ENV_FILE keeps
@@ -124,10 +127,10 @@ _rmq_write_config() {
 	# node's first boot) is accepted from 127.0.0.1 only.
 	cat >"$dir/rabbitmq.conf" <<CONF
 # Written by scripts/stack on every start; edits are lost.
-listeners.tcp.local = 127.0.0.1:$amqp
-management.tcp.ip = 127.0.0.1
+listeners.tcp.local = $RABBITMQ_IP:$amqp
+management.tcp.ip = $RABBITMQ_IP
 management.tcp.port = $mgmt
-prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.ip = $RABBITMQ_IP
 prometheus.tcp.port = $prom
 # Fresher queue statistics in the management API (default 5000 ms).
 collect_statistics_interval = 1000
@@ -155,7 +158,8 @@ _rmq_cookie() {
 # rabbitmq_start DIR AMQP MGMT PROM DIST: starts the node, waits until it runs.
 rabbitmq_start() {
 	local dir=$1 amqp=$2 mgmt=$3 prom=$4 dist=$5
-	local node="weir${amqp}@localhost" name p pid
+	local node="weir${amqp}${RABBITMQ_IP#127.0.0.1}@localhost" name p pid
+	node=${node//./-}
 	require_port amqp "$amqp"
 	require_port mgmt "$mgmt"
 	require_port prometheus "$prom"
@@ -177,7 +181,8 @@ rabbitmq_start() {
 	fi
 	for name in amqp:"$amqp" mgmt:"$mgmt" prometheus:"$prom" dist:"$dist"; do
 		p=${name#*:}
-		require_port_free "RabbitMQ ${name%%:*}" "$p"
+		! port_open "$p" "$RABBITMQ_IP" ||
+			die "RabbitMQ ${name%%:*} port $p on $RABBITMQ_IP is already in use"
 	done
 
 	mkdir -p "$dir/mnesia" "$dir/log"
@@ -212,7 +217,7 @@ rabbitmq_start() {
 		rabbitmq_stop "$dir" >/dev/null 2>&1 || true
 		die "RabbitMQ $node did not start (logs: $dir/log/$node.log, $dir/rabbitmq.out)"
 	fi
-	log "RabbitMQ $node up in $((SECONDS - started)) s: amqp 127.0.0.1:$amqp, management http://127.0.0.1:$mgmt/, prometheus :$prom"
+	log "RabbitMQ $node up in $((SECONDS - started)) s: amqp $RABBITMQ_IP:$amqp, management http://$RABBITMQ_IP:$mgmt/, prometheus :$prom"
 }
 
 # _rmq_wait_started DIR NODE AMQP MGMT PROM LAUNCHER_PID
@@ -221,7 +226,8 @@ _rmq_wait_started() {
 	local deadline=$((SECONDS + RABBITMQ_START_TIMEOUT)) left
 	# Listeners open only near the end of the boot; poll them cheaply first,
 	# then let rabbitmqctl confirm that the node and its plugins have started.
-	until port_open "$amqp" && port_open "$mgmt" && port_open "$prom"; do
+	until port_open "$amqp" "$RABBITMQ_IP" && port_open "$mgmt" "$RABBITMQ_IP" &&
+		port_open "$prom" "$RABBITMQ_IP"; do
 		if ! kill -0 "$launcher" 2>/dev/null; then
 			log "RabbitMQ exited during startup"
 			return 1

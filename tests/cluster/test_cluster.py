@@ -1,0 +1,262 @@
+"""weir's manifests and deploy scripts on a real control plane (scripts/cluster):
+server-side apply of both overlays, deploy, update, rollback, and KEDA + the
+HPA scaling real weir processes on a real queue's depth, exactly once.
+
+The tests run in file order and build on each other (deploy, then update,
+then scale), as an operator would.
+"""
+import copy
+import csv
+import math
+import pathlib
+import time
+import urllib.parse
+
+import pymongo
+import pytest
+import requests
+import yaml
+from checks import to_ms, wait_until
+from eventgen import event_msgs, make_events
+from publisher import AsyncPublisher
+
+from conftest import NAMESPACE, REPO, it
+
+PLOT = REPO / "docs" / "images" / "cluster-scaling.svg"
+# Large enough that one processor (2 consumers x 6000 prefetched) is far
+# behind when KEDA first reads the queue, so the HPA must add replicas.
+FLOOD = 60000
+
+
+def docs(text):
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def find(objs, kind, name):
+    return next(o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name)
+
+
+def apply(cluster, objs, *flags, check=False):
+    return cluster.kubectl("apply", "--server-side", "--field-manager=weir-test", *flags, "-f", "-",
+                           input=yaml.safe_dump_all(objs), check=check, namespace=None)
+
+
+@pytest.mark.parametrize("overlay", ["dev", "production"])
+def test_overlay_accepted_by_the_api_server(cluster, rendered, overlay):
+    """Every object of the overlay passes the API server's schema, strict field
+    validation and admission (KEDA's webhooks included), as a dry run."""
+    objs = docs(rendered[overlay])
+    apply(cluster, [o for o in objs if o["kind"] == "Namespace"], check=True)
+    r = apply(cluster, objs, "--dry-run=server", "--validate=strict", "--force-conflicts")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("serverside-applied") == len(objs), r.stdout
+
+
+def test_broken_manifests_are_rejected(cluster, rendered):
+    """The check above can fail: an unknown field, a wrong type and a bad
+    ScaledObject are each refused by the API server."""
+    objs = docs(rendered["dev"])
+    deploy = find(objs, "Deployment", "weir-processor")
+    unknown = copy.deepcopy(deploy)
+    unknown["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+    wrong_type = copy.deepcopy(deploy)
+    wrong_type["spec"]["replicas"] = "two"
+    scaled = copy.deepcopy(find(objs, "ScaledObject", "weir-processor"))
+    scaled["spec"]["minReplicaCount"] = "one"
+    for bad, why in ((unknown, 'imagePullPolicyy: field not declared in schema'),
+                     (wrong_type, "spec.replicas"), (scaled, "spec.minReplicaCount")):
+        r = apply(cluster, [bad], "--dry-run=server", "--validate=strict")
+        assert r.returncode != 0 and why in r.stderr, (why, r.stderr)
+
+
+def test_deploy_dev(cluster):
+    """scripts/deploy.sh dev: every Deployment Available, the ScaledObject
+    Ready, and KEDA's HPA with the manifest's bounds and behaviour."""
+    r = cluster.script("deploy.sh", "--timeout", "600", "dev")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for d in cluster.get("deployments")["items"]:
+        cond = {c["type"]: c["status"] for c in d["status"]["conditions"]}
+        assert cond.get("Available") == "True", d["metadata"]["name"]
+    so = cluster.get("scaledobject", "weir-processor")
+    cond = {c["type"]: c["status"] for c in so["status"]["conditions"]}
+    assert cond.get("Ready") == "True", so["status"]
+    hpa = cluster.get("hpa", "weir-processor")
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (1, 10)
+    assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 60
+    metrics = {m.get("external", m.get("resource", {})).get("metric", {}).get("name")
+               or m["resource"]["name"] for m in hpa["spec"]["metrics"]}
+    assert metrics == {"s0-rabbitmq-events-process", "cpu", "memory"}, metrics
+
+
+def test_keda_webhook_rejects_a_second_scaledobject(cluster):
+    """KEDA's admission webhook is registered: a second ScaledObject for the
+    same Deployment is refused."""
+    so = cluster.get("scaledobject", "weir-processor")
+    dup = {"apiVersion": so["apiVersion"], "kind": "ScaledObject",
+           "metadata": {"name": "weir-processor-again", "namespace": NAMESPACE},
+           "spec": {"scaleTargetRef": so["spec"]["scaleTargetRef"],
+                    "triggers": [{"type": "cpu", "metricType": "Utilization", "metadata": {"value": "50"}}]}}
+    r = apply(cluster, [dup], "--dry-run=server")
+    assert r.returncode != 0 and "already managed by the ScaledObject" in r.stderr, r.stderr
+
+
+def test_servicemonitors_select_named_ports(cluster):
+    """Every ServiceMonitor endpoint names a port of each Service it selects,
+    and selects at least one Service."""
+    services = cluster.get("services")["items"]
+    for sm in cluster.get("servicemonitors")["items"]:
+        sel = sm["spec"]["selector"]["matchLabels"]
+        chosen = [s for s in services
+                  if all(s["metadata"].get("labels", {}).get(k) == v for k, v in sel.items())]
+        assert chosen, f"ServiceMonitor {sm['metadata']['name']} selects no Service"
+        for s in chosen:
+            names = {p.get("name") for p in s["spec"]["ports"]}
+            for ep in sm["spec"]["endpoints"]:
+                assert ep["port"] in names, (sm["metadata"]["name"], s["metadata"]["name"], ep["port"], names)
+
+
+def ready_pods(cluster, component):
+    pods = cluster.get("pods", "-l", f"app.kubernetes.io/component={component},app.kubernetes.io/name=weir")
+    return [p for p in pods["items"] if not p["metadata"].get("deletionTimestamp") and
+            any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))]
+
+
+def test_update_rolls_out(cluster):
+    cluster.load_image("localhost/weir:v2")
+    r = cluster.script("update.sh", "--timeout", "120s", "processor", "v2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert cluster.image_of("weir-processor") == "localhost/weir:v2"
+    wait_until(lambda: cluster.pod_images("processor") == ["localhost/weir:v2"], 60, "only v2 pods")
+    assert ready_pods(cluster, "processor")
+
+
+def test_update_that_never_gets_ready_is_rolled_back(cluster):
+    """An image that cannot be pulled never gets Ready: update.sh undoes the
+    rollout itself and exits 1; the previous ReplicaSet keeps serving."""
+    r = cluster.script("update.sh", "--timeout", "30s", "processor", "not-loaded")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "rolled back weir-processor" in r.stderr, r.stderr
+    assert cluster.image_of("weir-processor") == "localhost/weir:v2"
+    wait_until(lambda: cluster.pod_images("processor") == ["localhost/weir:v2"], 60, "only v2 pods")
+    assert ready_pods(cluster, "processor")
+
+
+def test_rollback_returns_to_the_previous_revision(cluster):
+    r = cluster.script("update.sh", "--timeout", "120s", "api", "v2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = cluster.script("rollback.sh", "--timeout", "120s", "api")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert cluster.image_of("weir-api") == "localhost/weir:dev"
+    r = cluster.script("rollback.sh", "--timeout", "120s", "processor", revision_of(cluster, "processor", "localhost/weir:dev"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert cluster.image_of("weir-processor") == "localhost/weir:dev"
+    wait_until(lambda: cluster.pod_images("processor") == ["localhost/weir:dev"], 60, "only dev pods")
+
+
+def revision_of(cluster, component, image):
+    """The Deployment revision whose pods run `image`, from its ReplicaSets."""
+    sets = cluster.get("replicasets", "-l", f"app.kubernetes.io/component={component},app.kubernetes.io/name=weir")
+    return next(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] for rs in sets["items"]
+                if rs["spec"]["template"]["spec"]["containers"][0]["image"] == image)
+
+
+class Recorder:
+    """Queue depth (ready + unacked, as KEDA reads it) and replicas over time."""
+
+    def __init__(self, cluster):
+        self.cluster, self.rows, self.t0 = cluster, [], time.monotonic()
+        self.mgmt = "http://127.0.0.2:15672/api/queues/%2F/events.process"
+
+    def sample(self):
+        q = requests.get(self.mgmt, auth=("guest", "guest"), timeout=5).json()
+        d = self.cluster.get("deployment", "weir-processor")
+        row = (round(time.monotonic() - self.t0, 1), q.get("messages_ready", 0) + q.get("messages_unacknowledged", 0),
+               d["spec"].get("replicas", 0), d["status"].get("readyReplicas", 0))
+        self.rows.append(row)
+        return row
+
+    def until(self, what, cond, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            row = self.sample()
+            if cond(row):
+                return row
+            time.sleep(2)
+        pytest.fail(f"timed out after {timeout}s waiting for {what}; last (t, depth, replicas, ready): {self.rows[-3:]}",
+                    pytrace=False)
+
+
+def test_keda_scales_processors_on_queue_depth_exactly_once(cluster):
+    """A flood on the cluster's broker: KEDA and the HPA raise weir-processor
+    above one replica with the manifests' own thresholds, the weir processes
+    drain it, and after the cooldown one replica is left. Every event is
+    stored once, and the aggregates equal a recount."""
+    store = pymongo.MongoClient(cluster.env["MONGODB_URI"], directConnection=True)
+    db = store["weir"]
+    before = db.events.estimated_document_count()
+    events = make_events(FLOOD, f"cluster-{int(time.time())}-", seed=11, sources=3, types=2, rich=False)
+    url = urllib.parse.urlparse(cluster.env["RABBITMQ_URL"])
+    rec = Recorder(cluster)
+    rec.sample()
+    pub = AsyncPublisher(url.port, "events", event_msgs(events), host=url.hostname)
+    pub.start()
+    peak = rec.until("more than one replica", lambda r: r[2] > 1, 180)
+    pub.wait(300)
+    rec.until("the backlog drained", lambda r: r[1] == 0, 600)
+    peak = max(r[2] for r in rec.rows)
+    rec.until("one replica again", lambda r: r[2] == 1 and r[3] == 1, 600)
+    write_plot(rec.rows)
+    assert peak > 1
+    ids = [e.id for e in events]
+    stored = db.events.count_documents({"_id": {"$in": ids}})
+    assert stored == FLOOD, f"{stored} of {FLOOD} events stored"
+    assert db.events.estimated_document_count() == before + FLOOD, "duplicates or strays"
+    mine = list(db.events.find({"_id": {"$in": ids}}, {"source": 1, "type": 1, "ts": 1, "value": 1}))
+    expected = it.recompute_aggregates(mine)
+    agg = list(db.aggregates.find({"source": {"$in": [k[0] for k in expected]}}))
+    problems = it.aggregate_problems(expected, [a for a in agg if (a["source"], a["type"], to_ms(a["window_start"])) in expected])
+    assert not problems, problems[:10]
+
+
+def write_plot(rows):
+    """docs/images/cluster-scaling.svg and a CSV beside the test's output."""
+    out = pathlib.Path(REPO / ".weir" / "cluster-scaling.csv")
+    out.parent.mkdir(exist_ok=True)
+    with open(out, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["t_s", "queue_depth", "replicas", "ready_replicas"])
+        w.writerows(rows)
+    PLOT.write_text(svg(rows))
+
+
+def svg(rows):
+    W, H, L, B = 720, 300, 60, 40
+    tmax = max(r[0] for r in rows) or 1
+    dmax = max(r[1] for r in rows) or 1
+    rmax = max(10, max(r[2] for r in rows))
+
+    def x(t):
+        return L + (W - L - 60) * t / tmax
+
+    def y(v, top):
+        return H - B - (H - B - 20) * v / top
+
+    depth = " ".join(f"{x(r[0]):.1f},{y(r[1], dmax):.1f}" for r in rows)
+    reps = " ".join(f"{x(r[0]):.1f},{y(r[2], rmax):.1f}" for r in rows)
+    ticks = "".join(f'<text x="{x(t):.0f}" y="{H - B + 16}" text-anchor="middle">{t:.0f}</text>'
+                    for t in range(0, int(tmax) + 1, max(30, int(math.ceil(tmax / 8 / 30)) * 30)))
+    return f"""<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">
+<rect width="{W}" height="{H}" fill="white"/>
+<text x="{L}" y="14" font-size="13">weir-processor on a real control plane: queue depth and replicas (scripts/test-cluster)</text>
+<line x1="{L}" y1="{H - B}" x2="{W - 60}" y2="{H - B}" stroke="black"/>
+<line x1="{L}" y1="20" x2="{L}" y2="{H - B}" stroke="black"/>
+<line x1="{W - 60}" y1="20" x2="{W - 60}" y2="{H - B}" stroke="black"/>
+{ticks}<text x="{(W - 60 + L) / 2}" y="{H - 6}" text-anchor="middle">seconds since the flood began</text>
+<text x="{L - 6}" y="24" text-anchor="end">{dmax}</text><text x="{L - 6}" y="{H - B}" text-anchor="end">0</text>
+<text x="{W - 54}" y="24">{rmax}</text><text x="{W - 54}" y="{H - B}">0</text>
+<polyline points="{depth}" fill="none" stroke="#2f6fb0" stroke-width="2"/>
+<polyline points="{reps}" fill="none" stroke="#c0392b" stroke-width="2"/>
+<text x="{L + 10}" y="40" fill="#2f6fb0">queue depth (ready + unacked, left axis)</text>
+<text x="{L + 10}" y="56" fill="#c0392b">replicas (right axis)</text>
+</svg>
+"""
