@@ -103,6 +103,11 @@
     };
   };
 in {
+  # The VM tests (checks made by runNixOSTest) of one system, for
+  # nix/tests/test-scripts.py.
+  testScripts = lib.mapAttrs (_: t: {inherit (t) testScript nodeNames;}) (
+    lib.filterAttrs (_: c: c ? nodeNames) self.checks.x86_64-linux
+  );
   systems = builtins.attrNames self.packages;
   nixosModules = builtins.attrNames self.nixosModules;
   overlay = builtins.isFunction self.overlays.default;
