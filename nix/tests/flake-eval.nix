@@ -1,5 +1,6 @@
 # nix/tests/flake-eval.nix - evaluates flake.nix's outputs against stub nixpkgs (nix/tests/stub-nixpkgs) for both systems.
-# scripts/test-nix checks the summary: the attribute tree, callPackage arguments, and every build script's interpolations.
+# scripts/test-nix checks the summary: the attribute tree and each output's kind, callPackage arguments, every build script's
+# interpolations, the NixOS modules and VM test nodes evaluated, and the test scripts (nix/tests/test-scripts.py).
 {lib}: let
   flake = import ../../flake.nix;
   nixpkgs = {
