@@ -186,7 +186,7 @@ in {
                 return http_url if protocol == "http" else amqp_url
             return password
 
-        wanted = {}
+        wanted: dict[str, set[str]] = {}
         pod = deploy["spec"]["template"]["spec"]
         for c in pod.get("containers", []) + pod.get("initContainers", []):
             for e in c.get("env", []):
@@ -198,8 +198,8 @@ in {
                     wanted.setdefault(e["secretRef"]["name"], set()).update(["RABBITMQ_URL", "MONGODB_URI"])
         for v in pod.get("volumes", []):
             if "secret" in v:
-                keys = [i["key"] for i in v["secret"].get("items", [])] or ["rabbitmq-password"]
-                wanted.setdefault(v["secret"]["secretName"], set()).update(keys)
+                items = [i["key"] for i in v["secret"].get("items", [])] or ["rabbitmq-password"]
+                wanted.setdefault(v["secret"]["secretName"], set()).update(items)
         for a in auths:
             for ref in a["spec"].get("secretTargetRef", []):
                 wanted.setdefault(ref["name"], set()).add(ref["key"])

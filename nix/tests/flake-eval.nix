@@ -1,5 +1,6 @@
 # nix/tests/flake-eval.nix - evaluates flake.nix's outputs against stub nixpkgs (nix/tests/stub-nixpkgs) for both systems.
-# scripts/test-nix checks the summary: the attribute tree, callPackage arguments, and every build script's interpolations.
+# scripts/test-nix checks the summary: the attribute tree and each output's kind, callPackage arguments, every build script's
+# interpolations, the NixOS modules and VM test nodes evaluated, and the test scripts (nix/tests/test-scripts.py).
 {lib}: let
   flake = import ../../flake.nix;
   nixpkgs = {
@@ -44,7 +45,48 @@
       inherit (d) name;
       scripts = builtins.filter (n: d ? ${n}) scripts;
     };
+  # What `nix flake check` asks of each output: a derivation, an app whose
+  # program is in the store; anything else is reported by its type.
+  kind = v:
+    if lib.isDerivation v && v ? drvPath && v ? name
+    then "derivation"
+    else if v.type or null == "app" && lib.hasPrefix "${builtins.storeDir}/" v.program
+    then "app"
+    else builtins.typeOf v;
+  # A NixOS module as a system evaluates it: stub NixOS options and this
+  # system's pkgs; the flake's own module brings the package.
+  moduleExecStart = system: module:
+    (lib.evalModules {
+      modules = [
+        module
+        ./stub-nixos.nix
+        {
+          _module.args.pkgs = import nixpkgs {inherit system;};
+          services.weir = {
+            enable = true;
+            settings.rabbitmq.urlFile = "/run/secrets/url";
+          };
+        }
+      ];
+    })
+    .config
+    .systemd
+    .services
+    .weir
+    .serviceConfig
+    .ExecStart;
+  # Each VM test node's configuration, forced whole (a bad definition
+  # fails here), with its units and failed assertions.
+  node = n:
+    builtins.deepSeq n {
+      units = lib.mapAttrs (_: u: {inherit (u) environment wantedBy;}) n.systemd.services;
+      failedAssertions = map (a: a.message) (lib.filter (a: !a.assertion) n.assertions);
+    };
   perSystem = system: {
+    kinds =
+      lib.genAttrs ["packages" "checks" "devShells" "apps"] (o: lib.mapAttrs (_: kind) self.${o}.${system})
+      // {formatter = kind self.formatter.${system};};
+    nixosModules = lib.mapAttrs (_: moduleExecStart system) self.nixosModules;
     packages = lib.mapAttrs (_: summary) self.packages.${system};
     checks = lib.mapAttrs (_: summary) self.checks.${system};
     devShells = lib.mapAttrs (_: summary) self.devShells.${system};
@@ -57,12 +99,16 @@
     staticBuild = self.packages.${system}.weir-static.buildPhase;
     dynamicBuild = self.packages.${system}.weir.buildPhase;
     imageRef = self.packages.${system}.manifests.imageRef;
-    vmTestNodes = {
-      pipeline = self.checks.${system}.pipeline.nodeNames;
-      k3s-scaling = self.checks.${system}.k3s-scaling.nodeNames;
+    vmTestNodes = lib.mapAttrs (_: t: lib.mapAttrs (_: node) t.nodes) {
+      inherit (self.checks.${system}) pipeline k3s-scaling;
     };
   };
 in {
+  # The VM tests (checks made by runNixOSTest) of one system, for
+  # nix/tests/test-scripts.py.
+  testScripts = lib.mapAttrs (_: t: {inherit (t) testScript nodeNames;}) (
+    lib.filterAttrs (_: c: c ? nodeNames) self.checks.x86_64-linux
+  );
   systems = builtins.attrNames self.packages;
   nixosModules = builtins.attrNames self.nixosModules;
   overlay = builtins.isFunction self.overlays.default;

@@ -1,28 +1,11 @@
 # nix/tests/module-eval.nix - evaluates services.weir with nixpkgs' real lib.evalModules and stub NixOS options.
 # scripts/test-nix runs it: option types, defaults, the env mapping, credentials and assertions, without nixpkgs.
 {lib}: let
-  # The few NixOS options the module writes, declared loosely.
-  stubs = {
-    options = {
-      assertions = lib.mkOption {
-        type = lib.types.listOf lib.types.unspecified;
-        default = [];
-      };
-      networking.firewall.allowedTCPPorts = lib.mkOption {
-        type = lib.types.listOf lib.types.port;
-        default = [];
-      };
-      systemd.services = lib.mkOption {
-        type = lib.types.attrsOf (lib.types.submodule {freeformType = lib.types.attrsOf lib.types.anything;});
-        default = {};
-      };
-    };
-  };
   eval = config:
     (lib.evalModules {
       modules = [
         ../module.nix
-        stubs
+        ./stub-nixos.nix
         {
           services.weir.package = {
             type = "derivation";

@@ -69,29 +69,26 @@
     then throw "callPackage ${toString fn}: no value for ${toString missing}"
     else f (builtins.intersectAttrs formals autoArgs // args);
 
-  # runNixOSTest: the test module called with lib and pkgs; its nodes'
-  # own modules are not evaluated (that needs NixOS), its script is.
+  # runNixOSTest: the test module called with lib and pkgs; each node's
+  # modules evaluated by lib.evalModules against stub NixOS options (only
+  # services.weir is the real module), and its script with those configs.
   runNixOSTest = pkgs: test: let
     t = test {inherit lib pkgs;};
-    nodes = lib.mapAttrs (_: _: {networking.primaryIPAddress = "192.168.1.1";}) t.nodes;
-    nodeConfig = {services.k3s.package = pkgs.k3s;};
-    evalNode = n:
-      if builtins.isFunction n
-      then
-        n {
-          config = nodeConfig;
-          inherit lib pkgs;
-        }
-      else n;
-    script =
-      if builtins.isFunction t.testScript
-      then t.testScript {inherit nodes;}
-      else t.testScript;
+    evalNode = node:
+      removeAttrs
+      (lib.evalModules {
+        modules = [node ../stub-nixos.nix {_module.args.pkgs = pkgs;}];
+      })
+      .config ["_module"];
+    nodes = lib.mapAttrs (_: evalNode) t.nodes;
   in
     drv "vm-test-run-${t.name}" {
-      testScript = script;
+      testScript =
+        if builtins.isFunction t.testScript
+        then t.testScript {inherit nodes;}
+        else t.testScript;
       nodeNames = builtins.attrNames t.nodes;
-      nodes = lib.mapAttrs (_: evalNode) t.nodes;
+      inherit nodes;
     };
 
   base = self: {
