@@ -165,7 +165,8 @@ class Recorder:
 
     def __init__(self, cluster):
         self.cluster, self.rows, self.t0 = cluster, [], time.monotonic()
-        self.mgmt = "http://127.0.0.2:15672/api/queues/%2F/events.process"
+        broker = urllib.parse.urlparse(cluster.env["RABBITMQ_URL"]).hostname
+        self.mgmt = f"http://{broker}:15672/api/queues/%2F/events.process"
 
     def sample(self):
         q = requests.get(self.mgmt, auth=("guest", "guest"), timeout=5).json()
