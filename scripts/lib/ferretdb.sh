@@ -49,9 +49,10 @@ ferretdb_status() {
 	mongo_ping "$port"
 }
 
-# ferretdb_start DIR PORT: starts FerretDB and waits until it answers ping.
+# ferretdb_start DIR PORT [POSTGRESQL_URL]: starts FerretDB (on SQLite, or
+# on the PostgreSQL at that URL) and waits until it answers ping.
 ferretdb_start() {
-	local dir=$1 port=$2 bin pid started deadline
+	local dir=$1 port=$2 bin pid started deadline backend
 	require_port port "$port"
 	bin=$(ferretdb_bin) || die "ferretdb not found (run scripts/install-deps)"
 	dir=$(abs_dir "$dir")
@@ -66,12 +67,13 @@ ferretdb_start() {
 	mkdir -p "$dir/data"
 	printf '%s\n' "$port" >"$dir/ferretdb.port"
 
+	backend=(--handler=sqlite --sqlite-url="file:$dir/data/")
+	[[ -z ${3:-} ]] || backend=(--handler=postgresql --postgresql-url="$3")
 	started=$SECONDS
 	# --debug-addr=- : no debug/metrics HTTP listener (its default port 8088
 	# would clash between several instances). Telemetry off: no network here.
 	(cd "$dir" && exec setsid "$bin" \
-		--handler=sqlite \
-		--sqlite-url="file:$dir/data/" \
+		"${backend[@]}" \
 		--listen-addr="127.0.0.1:$port" \
 		--state-dir="$dir" \
 		--repl-set-name=rs0 \

@@ -507,8 +507,13 @@ def main():
         except (urllib.error.URLError, OSError, ValueError) as e:
             log(f"sync: {e}")
         stopping.wait(1)
-    for p in list(runner.pods.values()):
-        p.stop(p.spec.get("terminationGracePeriodSeconds", 30))
+    # As a node shutting down: every pod is told at once, then waited for.
+    stops = [threading.Thread(target=p.stop, args=(p.spec.get("terminationGracePeriodSeconds", 30),))
+             for p in runner.pods.values()]
+    for t in stops:
+        t.start()
+    for t in stops:
+        t.join()
     log("stopped")
 
 
