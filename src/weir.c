@@ -14,15 +14,15 @@
 
 #include <mongoc/mongoc.h>
 
-#include "config.h"
-#include "consumer.h"
-#include "http_api.h"
-#include "log.h"
-#include "metrics.h"
-#include "threads.h"
-#include "timestamp.h"
-#include "version.h"
-#include "worker_ctx.h"
+#include "base/config.h"
+#include "processor/consumer.h"
+#include "http/http_api.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "processor/threads.h"
+#include "base/timestamp.h"
+#include "base/version.h"
+#include "processor/worker_ctx.h"
 
 #define EXIT_CONFIG	2
 

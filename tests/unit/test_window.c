@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "window.h"
+#include "event/window.h"
 
 START_TEST(test_window_start_positive)
 {
