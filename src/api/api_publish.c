@@ -5,9 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
-#include "amqp/amqp_conn.h"
+#include "amqp/confirm.h"
 #include "api/api_publish.h"
 
 #define CONFIRM_TIMEOUT_MS	5000
@@ -15,10 +14,8 @@
 struct weir_publisher {
 	struct weir_config	cfg;		/* copy: heartbeat off */
 	pthread_mutex_t		lock;
-	struct weir_amqp	amqp;
+	struct weir_confirm	conn;
 	int			up;
-	uint64_t		published;
-	uint64_t		confirmed;
 };
 
 struct weir_publisher *
@@ -40,7 +37,7 @@ static void
 drop(struct weir_publisher *p)
 {
 	if (p->up)
-		weir_amqp_close(&p->amqp);
+		weir_confirm_close(&p->conn);
 	p->up = 0;
 }
 
@@ -54,26 +51,18 @@ weir_publisher_close(struct weir_publisher *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* Declares the topology too: an API-only deployment may be the first to
+ * reach the broker. */
 static int
 connect_broker(struct weir_publisher *p, char *err, size_t len)
 {
 	if (p->up)
 		return (0);
-	if (weir_amqp_open(&p->amqp, &p->cfg, "weir-api-publisher", err,
+	if (weir_confirm_open(&p->conn, &p->cfg, "weir-api-publisher", 1, err,
 	    len) == -1)
 		return (-1);
 	p->up = 1;
-	p->published = p->confirmed = 0;
-	if (weir_amqp_declare_topology(&p->amqp, &p->cfg, err, len) == -1)
-		goto fail;
-	amqp_confirm_select(p->amqp.conn, 1);
-	if (weir_amqp_reply_ok(amqp_get_rpc_reply(p->amqp.conn),
-	    "confirm.select", err, len) == -1)
-		goto fail;
 	return (0);
-fail:
-	drop(p);
-	return (-1);
 }
 
 int
@@ -103,62 +92,13 @@ publish_one(struct weir_publisher *p, const struct weir_ingest_item *it)
 	props.app_id = amqp_cstring_bytes("weir-api");
 	body.bytes = it->body;
 	body.len = it->len;
-	if (amqp_basic_publish(p->amqp.conn, 1,
-	    amqp_cstring_bytes(p->cfg.exchange),
-	    amqp_cstring_bytes(it->routing_key), 1, 0, &props, body) !=
-	    AMQP_STATUS_OK)
-		return (-1);
-	p->published++;
-	return (0);
+	/* Mandatory: an event no queue takes is an error, not a 202. */
+	return (weir_confirm_publish(&p->conn, p->cfg.exchange,
+	    amqp_cstring_bytes(it->routing_key), 1, &props, body));
 }
 
-/* Reads frames until every publish is acked. A basic.return (mandatory,
- * unroutable) or a nack fails the batch: those events are not queued. */
-static int
-wait_confirms(struct weir_publisher *p, char *err, size_t len)
-{
-	const amqp_basic_ack_t	*ack;
-	struct timeval		tv;
-	amqp_frame_t		f;
-	int			rc, returned = 0;
-
-	while (p->confirmed < p->published) {
-		tv.tv_sec = CONFIRM_TIMEOUT_MS / 1000;
-		tv.tv_usec = (CONFIRM_TIMEOUT_MS % 1000) * 1000;
-		rc = amqp_simple_wait_frame_noblock(p->amqp.conn, &f, &tv);
-		if (rc != AMQP_STATUS_OK) {
-			snprintf(err, len, "waiting for confirms: %s",
-			    amqp_error_string2(rc));
-			return (-1);
-		}
-		if (f.frame_type != AMQP_FRAME_METHOD)
-			continue;	/* the body of a basic.return */
-		switch (f.payload.method.id) {
-		case AMQP_BASIC_ACK_METHOD:
-			ack = f.payload.method.decoded;
-			if (ack->delivery_tag > p->confirmed)
-				p->confirmed = ack->delivery_tag;
-			break;
-		case AMQP_BASIC_RETURN_METHOD:
-			returned = 1;
-			break;
-		case AMQP_BASIC_NACK_METHOD:
-			snprintf(err, len, "the broker refused the events "
-			    "(basic.nack)");
-			return (-1);
-		default:
-			snprintf(err, len, "the broker closed the channel");
-			return (-1);
-		}
-	}
-	if (returned) {
-		snprintf(err, len, "exchange '%s' routes the events to no "
-		    "queue", p->cfg.exchange);
-		return (-2);
-	}
-	return (0);
-}
-
+/* A basic.return (mandatory, unroutable) or a nack fails the batch:
+ * those events are not queued. */
 static int
 attempt(struct weir_publisher *p, const struct weir_ingest_item *items,
     size_t n, char *err, size_t len)
@@ -174,8 +114,12 @@ attempt(struct weir_publisher *p, const struct weir_ingest_item *items,
 			return (-1);
 		}
 	}
-	if ((rc = wait_confirms(p, err, len)) == -1)
+	rc = weir_confirm_wait(&p->conn, CONFIRM_TIMEOUT_MS, err, len);
+	if (rc == WEIR_CONFIRM_FAILED)
 		drop(p);
+	else if (rc == WEIR_CONFIRM_RETURNED)
+		snprintf(err, len, "exchange '%s' routes the events to no "
+		    "queue", p->cfg.exchange);
 	return (rc);
 }
 

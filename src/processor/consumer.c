@@ -117,7 +117,7 @@ keep_alive(struct weir_consumer *c)
 		return;
 	c->last_heartbeat_ms = now;
 	(void)weir_amqp_send_heartbeat(&c->amqp);
-	(void)weir_amqp_send_heartbeat(&c->dead.amqp);
+	(void)weir_amqp_send_heartbeat(&c->dead.pub.amqp);
 }
 
 /* Waits before retrying a store write; -1 when we must give up. Once

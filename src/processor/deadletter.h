@@ -7,15 +7,12 @@
 
 #include <amqp.h>
 
-#include "amqp/amqp_conn.h"
+#include "amqp/confirm.h"
 #include "base/config.h"
 
 struct weir_deadletter {
-	struct weir_amqp	amqp;
+	struct weir_confirm	pub;
 	const struct weir_config *cfg;
-	uint64_t		published;	/* delivery tags handed out */
-	uint64_t		confirmed;	/* highest tag acked by the broker */
-	int			failed;		/* a nack or a broken connection */
 };
 
 int	weir_deadletter_open(struct weir_deadletter *, const struct weir_config *,
