@@ -16,10 +16,6 @@
  * RFC 3339 strings in UTC. NULL when out of memory. */
 json_t	*weir_event_doc_json(const bson_t *doc);
 
-/* Reads a stored 1-minute window's figures; -1 if it lacks them. */
-int	weir_window_doc_read(const bson_t *doc, const char **source,
-	    const char **type, int64_t *start_ms, struct weir_agg *);
-
 /* Rolls sorted 1-minute windows (by source, type, start) up into windows
  * of `width_ms`, emitting one JSON row per (source, type, window). */
 struct weir_rollup {
@@ -27,8 +23,8 @@ struct weir_rollup {
 	size_t		max_rows;
 	json_t		*rows;
 	int		have;
-	char		source[4 * WEIR_SOURCE_MAX + 1];
-	char		type[4 * WEIR_TYPE_MAX + 1];
+	char		source[WEIR_SOURCE_BUF];
+	char		type[WEIR_TYPE_BUF];
 	int64_t		start_ms;
 	struct weir_agg	agg;
 };

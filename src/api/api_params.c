@@ -10,7 +10,7 @@
 
 /* 9999-12-31T23:59:59.999Z, as in stage_normalise. */
 #define TS_MAX_MS	253402300799999LL
-#define PARAM_MAX	(4 * WEIR_SOURCE_MAX + 1)
+#define PARAM_MAX	WEIR_SOURCE_BUF
 
 struct window_name {
 	const char	*name;

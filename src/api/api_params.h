@@ -23,9 +23,9 @@ enum weir_api_op {
 };
 
 struct weir_api_query {
-	char		source[4 * WEIR_SOURCE_MAX + 1];
+	char		source[WEIR_SOURCE_BUF];
 	int		has_source;
-	char		type[4 * WEIR_TYPE_MAX + 1];
+	char		type[WEIR_TYPE_BUF];
 	int		has_type;
 	int64_t		from_ms;
 	int		has_from;

@@ -1,4 +1,4 @@
-/* api_query.h - the MongoDB reads behind the API's GET routes.
+/* api_query.h - the answers of the API's GET routes, read through the store.
  * Blocking: called from Kore task threads, never from the event loop. */
 #ifndef WEIR_API_QUERY_H
 #define WEIR_API_QUERY_H
@@ -6,9 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mongoc/mongoc.h>
+#include <jansson.h>
 
 #include "api/api_params.h"
+#include "store/store_query.h"
 
 /* Largest body a list answer grows to; the cursor carries on from there. */
 #define WEIR_API_RESPONSE_MAX	(4 * 1024 * 1024)
@@ -18,10 +19,8 @@
 #define WEIR_API_SCAN_MAX	200000
 
 struct weir_api_env {
-	mongoc_client_t	*client;
-	const char	*db;
-	int		max_time_ms;
-	int64_t		now_ms;
+	struct weir_store_read	read;
+	int64_t			now_ms;
 };
 
 /* An answer: status, body (malloc'd) and its media type. */
@@ -42,9 +41,4 @@ void	weir_api_event_get(const struct weir_api_env *, const char *id,
 	    struct weir_api_reply *);
 void	weir_api_aggregates(const struct weir_api_env *,
 	    const struct weir_api_query *, struct weir_api_reply *);
-/* Stored-event figures for /v1/stats: total and those with ts in the
- * last minute. -1 when MongoDB did not answer. */
-int	weir_api_event_counts(const struct weir_api_env *, int64_t *total,
-	    int64_t *last_minute);
-
 #endif

@@ -11,6 +11,10 @@
 #define WEIR_ID_MAX		128
 #define WEIR_SOURCE_MAX		128
 #define WEIR_TYPE_MAX		64
+/* The limits count code points; one takes up to 4 bytes of UTF-8. */
+#define WEIR_UTF8_CHAR_MAX	4
+#define WEIR_SOURCE_BUF		(WEIR_UTF8_CHAR_MAX * WEIR_SOURCE_MAX + 1)
+#define WEIR_TYPE_BUF		(WEIR_UTF8_CHAR_MAX * WEIR_TYPE_MAX + 1)
 #define WEIR_DATA_DEPTH_MAX	32
 #define WEIR_DETAIL_MAX		256
 

@@ -6,9 +6,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event/event.h"
+
 #define WEIR_WINDOW_MS		60000
-/* "<start>:<source length>:<source>:<type>" for the longest source and type. */
-#define WEIR_WINDOW_ID_MAX	(20 + 1 + 3 + 1 + 4 * 128 + 1 + 4 * 64 + 1)
+/* "<start>:<source length>:<source>:<type>" for the longest source and
+ * type (the +1 of each _BUF holds a ':' or the NUL). */
+#define WEIR_WINDOW_ID_MAX	(20 + 1 + 3 + 1 + WEIR_SOURCE_BUF + WEIR_TYPE_BUF)
+
+/* A window by its key, as a batch touches it (texts not NUL-terminated). */
+struct weir_window_ref {
+	const char	*id;
+	size_t		id_len;
+	const char	*source;
+	size_t		source_len;
+	const char	*type;
+	size_t		type_len;
+	int64_t		start_ms;
+};
 
 struct weir_agg {
 	uint64_t	count;		/* events in the window */

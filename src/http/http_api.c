@@ -286,7 +286,8 @@ stats_run(struct api_job *job, const struct weir_api_env *env)
 	in.commit = WEIR_COMMIT;
 	in.role = weir_role_name(weir_cfg.role);
 	in.queue = weir_cfg.queue;
-	if (weir_api_event_counts(env, &in.stored, &in.last_minute) == -1)
+	if (weir_store_count_events(&env->read, env->now_ms, &in.stored,
+	    &in.last_minute) == -1)
 		in.stored = in.last_minute = -1;
 	weir_api_reply_json(&job->reply, 200, weir_stats_json(&in));
 }
@@ -317,15 +318,15 @@ job_run(struct kore_task *t)
 	struct weir_api_env	env;
 
 	memset(&env, 0, sizeof(env));
-	env.db = weir_cfg.mongodb_database;
-	env.max_time_ms = weir_cfg.api_query_timeout_ms;
+	env.read.store = api.ctx->store;
+	env.read.max_time_ms = weir_cfg.api_query_timeout_ms;
 	env.now_ms = weir_now_ms();
 	if (job->kind == JOB_POST) {
 		post_run(job);
 	} else {
-		env.client = weir_store_client(api.ctx->store);
+		env.read.client = weir_store_client(api.ctx->store);
 		query_run(job, &env);
-		weir_store_release(api.ctx->store, env.client);
+		weir_store_release(api.ctx->store, env.read.client);
 	}
 	atomic_store(&job->done, 1);
 	return (KORE_RESULT_OK);

@@ -10,7 +10,6 @@
 
 #include "event/event.h"
 #include "pipeline/pipeline.h"
-#include "store/store.h"
 #include "event/window.h"
 
 /* What is kept of a valid delivery in case the store refuses its event. */

@@ -5,7 +5,7 @@
 
 #include "processor/window_acc.h"
 
-#define ACC_TEXT_MAX	(WEIR_WINDOW_ID_MAX + 4 * 128 + 1 + 4 * 64 + 1)
+#define ACC_TEXT_MAX	(WEIR_WINDOW_ID_MAX + WEIR_SOURCE_BUF + WEIR_TYPE_BUF)
 
 int
 weir_window_acc_init(struct weir_window_acc *a, size_t cap)

@@ -7,7 +7,6 @@
 #include <stdint.h>
 
 #include "processor/batch.h"
-#include "store/store.h"
 #include "event/window.h"
 
 struct weir_window_acc {

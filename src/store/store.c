@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "store/store.h"
+#include "store/store_docs.h"
 #include "store/store_priv.h"
 #include "base/timestamp.h"
 #include "event/window.h"
@@ -78,6 +79,13 @@ weir_store_close(struct weir_store *s)
 	pthread_mutex_destroy(&s->setup_lock);
 	pthread_mutex_destroy(&s->write_lock);
 	free(s);
+}
+
+mongoc_collection_t *
+weir_store_coll(const struct weir_store *s, mongoc_client_t *c,
+    const char *name)
+{
+	return (mongoc_client_get_collection(c, s->db, name));
 }
 
 mongoc_client_t *
@@ -224,9 +232,9 @@ create_all_indexes(struct weir_store *s, mongoc_client_t *c, char *err,
 	index_spec(&agg, 1, "source_type_window", "source", 1, "type", 1,
 	    "window_start", 1);
 	index_spec(&agg, 2, "window", "window_start", 1, NULL, 0, NULL, 0);
-	rc = create_indexes(c, s->db, "events", &ev, err, len);
+	rc = create_indexes(c, s->db, WEIR_COLL_EVENTS, &ev, err, len);
 	if (rc == 0)
-		rc = create_indexes(c, s->db, "aggregates", &agg, err, len);
+		rc = create_indexes(c, s->db, WEIR_COLL_WINDOWS, &agg, err, len);
 	bson_destroy(&ev);
 	bson_destroy(&agg);
 	return (rc);
@@ -245,7 +253,7 @@ create_ttl_index(struct weir_store *s, mongoc_client_t *c, char *err,
 	BSON_APPEND_UTF8(&doc, "name", "received_at_ttl");
 	BSON_APPEND_INT32(&doc, "expireAfterSeconds", s->ttl_s);
 	bson_append_document_end(&arr, &doc);
-	if (create_indexes(c, s->db, "events", &arr, err, len) == -1) {
+	if (create_indexes(c, s->db, WEIR_COLL_EVENTS, &arr, err, len) == -1) {
 		bson_destroy(&arr);
 		return (-1);
 	}
@@ -400,7 +408,7 @@ weir_store_insert_events(struct weir_store *s, mongoc_client_t *c,
 	memset(r->rejected_at, 0, n);
 	if (n == 0)
 		return (0);
-	coll = mongoc_client_get_collection(c, s->db, "events");
+	coll = weir_store_coll(s, c, WEIR_COLL_EVENTS);
 	if (s->serial_writes && take_turn(s) == -1) {
 		snprintf(r->first_error, sizeof(r->first_error), "another "
 		    "write of this worker has held the store for %d s",

@@ -10,6 +10,7 @@
 
 #include "base/config.h"
 #include "event/event.h"
+#include "event/window.h"
 
 struct weir_store;
 
@@ -45,17 +46,6 @@ struct weir_insert_result {
 int			weir_store_insert_events(struct weir_store *,
 			    mongoc_client_t *, const bson_t *const *docs,
 			    size_t n, struct weir_insert_result *);
-
-/* A window touched by a batch. */
-struct weir_window_ref {
-	const char	*id;
-	size_t		id_len;
-	const char	*source;
-	size_t		source_len;
-	const char	*type;
-	size_t		type_len;
-	int64_t		start_ms;
-};
 
 struct weir_agg;
 

@@ -1,5 +1,5 @@
-/* store_priv.h - the store handle, shared by store.c and store_windows.c.
- * Nothing outside those two files may look inside it. */
+/* store_priv.h - the store handle, shared by the files of store/.
+ * Nothing outside store/ may look inside it. */
 #ifndef WEIR_STORE_PRIV_H
 #define WEIR_STORE_PRIV_H
 
@@ -27,5 +27,9 @@ struct weir_store {
 	mongoc_write_concern_t	*wc;		/* valid once setup_done */
 	bson_t			insert_opts;	/* idem */
 };
+
+/* A collection of the store's database; the caller destroys it. */
+mongoc_collection_t	*weir_store_coll(const struct weir_store *,
+			    mongoc_client_t *, const char *name);
 
 #endif
