@@ -19,7 +19,6 @@
 #include "http/http_api.h"
 #include "http/http_ops.h"
 #include "api/problem.h"
-#include "processor/threads.h"
 #include "base/timestamp.h"
 #include "base/version.h"
 
@@ -31,14 +30,11 @@ int	api_data(struct http_request *);
 int	api_event(struct http_request *);
 int	api_aggregates(struct http_request *);
 int	api_stats(struct http_request *);
-int	api_health(struct http_request *);
 int	openapi_json(struct http_request *);
 
 /* Embedded by kodev from assets/openapi.json (scripts/build writes it). */
 extern const u_int8_t	asset_openapi_json[];
 extern const u_int32_t	asset_len_openapi_json;
-
-extern struct weir_config	weir_cfg;
 
 enum job_kind { JOB_LIST, JOB_GET, JOB_AGGREGATES, JOB_STATS, JOB_POST };
 
@@ -155,19 +151,6 @@ problem(struct http_request *req, enum weir_http_route route, double t0,
 	free(r.body);
 }
 
-static int
-method_not_allowed(struct http_request *req, enum weir_http_route route,
-    double t0, const char *allow)
-{
-	char	rule[64];
-
-	snprintf(rule, sizeof(rule), "must be one of %s", allow);
-	http_response_header(req, "allow", allow);
-	problem(req, route, t0, 405, "this route does not take this method",
-	    "method", rule);
-	return (KORE_RESULT_OK);
-}
-
 /* 1 when the request may go on; otherwise a 401 was sent. */
 static int
 authorized(struct http_request *req, enum weir_http_route route, double t0,
@@ -197,7 +180,7 @@ authorized(struct http_request *req, enum weir_http_route route, double t0,
 static int
 api_served(struct http_request *req, enum weir_http_route route, double t0)
 {
-	if (weir_cfg.role != WEIR_ROLE_PROCESSOR)
+	if (api.ctx->cfg->role != WEIR_ROLE_PROCESSOR)
 		return (1);
 	problem(req, route, t0, 404, "this process runs with WEIR_ROLE="
 	    "processor and serves no API routes", NULL, NULL);
@@ -244,7 +227,7 @@ post_run(struct api_job *job)
 	struct weir_api_error	err;
 	char			why[256];
 
-	weir_stage_ctx_init(&sc, &weir_cfg);
+	weir_stage_ctx_init(&sc, api.ctx->cfg);
 	sc.now_ms = weir_now_ms();
 	switch (weir_ingest_parse(job->body, job->body_len, &sc, &in, &err)) {
 	case WEIR_INGEST_OK:
@@ -280,12 +263,12 @@ stats_run(struct api_job *job, const struct weir_api_env *env)
 
 	memset(&in, 0, sizeof(in));
 	in.m = weir_metrics;
-	in.workers = weir_cfg.workers;
+	in.workers = api.ctx->cfg->workers;
 	in.now_ms = env->now_ms;
 	in.version = WEIR_VERSION;
 	in.commit = WEIR_COMMIT;
-	in.role = weir_role_name(weir_cfg.role);
-	in.queue = weir_cfg.queue;
+	in.role = weir_role_name(api.ctx->cfg->role);
+	in.queue = api.ctx->cfg->queue;
 	if (weir_store_count_events(&env->read, env->now_ms, &in.stored,
 	    &in.last_minute) == -1)
 		in.stored = in.last_minute = -1;
@@ -319,7 +302,7 @@ job_run(struct kore_task *t)
 
 	memset(&env, 0, sizeof(env));
 	env.read.store = api.ctx->store;
-	env.read.max_time_ms = weir_cfg.api_query_timeout_ms;
+	env.read.max_time_ms = api.ctx->cfg->api_query_timeout_ms;
 	env.now_ms = weir_now_ms();
 	if (job->kind == JOB_POST) {
 		post_run(job);
@@ -410,9 +393,9 @@ read_route(struct http_request *req, enum weir_http_route route,
 	tmpl.kind = kind;
 	if (!api_served(req, route, tmpl.t0))
 		return (KORE_RESULT_OK);
-	if (!is_read(req))
-		return (method_not_allowed(req, route, tmpl.t0, "GET, HEAD"));
-	if (!authorized(req, route, tmpl.t0, weir_cfg.api_read_auth))
+	if (!weir_http_only_get(req, route, tmpl.t0))
+		return (KORE_RESULT_OK);
+	if (!authorized(req, route, tmpl.t0, api.ctx->cfg->api_read_auth))
 		return (KORE_RESULT_OK);
 	if (weir_api_parse_query(op, req->query_string, &tmpl.q, &err) == -1) {
 		problem(req, route, tmpl.t0, 400, "invalid query parameter",
@@ -463,8 +446,8 @@ api_events(struct http_request *req)
 	if (!is_read(req)) {
 		if (!api_served(req, WEIR_ROUTE_EVENTS, now_s()))
 			return (KORE_RESULT_OK);
-		return (method_not_allowed(req, WEIR_ROUTE_EVENTS, now_s(),
-		    "GET, HEAD, POST"));
+		return (weir_http_method_not_allowed(req, WEIR_ROUTE_EVENTS,
+		    now_s(), "GET, HEAD, POST"));
 	}
 	return (read_route(req, WEIR_ROUTE_EVENTS, JOB_LIST,
 	    WEIR_API_OP_EVENTS));
@@ -506,10 +489,9 @@ api_event(struct http_request *req)
 	tmpl.kind = JOB_GET;
 	if (!api_served(req, tmpl.route, tmpl.t0))
 		return (KORE_RESULT_OK);
-	if (!is_read(req))
-		return (method_not_allowed(req, tmpl.route, tmpl.t0,
-		    "GET, HEAD"));
-	if (!authorized(req, tmpl.route, tmpl.t0, weir_cfg.api_read_auth))
+	if (!weir_http_only_get(req, tmpl.route, tmpl.t0))
+		return (KORE_RESULT_OK);
+	if (!authorized(req, tmpl.route, tmpl.t0, api.ctx->cfg->api_read_auth))
 		return (KORE_RESULT_OK);
 	if (weir_api_url_decode(enc, strlen(enc), 0, tmpl.id,
 	    sizeof(tmpl.id), &n) == -1 || !weir_id_is_valid(tmpl.id, n)) {
@@ -528,27 +510,12 @@ api_event(struct http_request *req)
 }
 
 int
-api_health(struct http_request *req)
-{
-	static const char	body[] = "{\"status\":\"ok\"}";
-	double			t0 = now_s();
-
-	if (!is_read(req))
-		return (method_not_allowed(req, WEIR_ROUTE_HEALTH, t0,
-		    "GET, HEAD"));
-	weir_http_respond(req, WEIR_ROUTE_HEALTH, t0, 200, "application/json",
-	    body, sizeof(body) - 1);
-	return (KORE_RESULT_OK);
-}
-
-int
 openapi_json(struct http_request *req)
 {
 	double	t0 = now_s();
 
-	if (!is_read(req))
-		return (method_not_allowed(req, WEIR_ROUTE_OPENAPI, t0,
-		    "GET, HEAD"));
+	if (!weir_http_only_get(req, WEIR_ROUTE_OPENAPI, t0))
+		return (KORE_RESULT_OK);
 	weir_http_respond(req, WEIR_ROUTE_OPENAPI, t0, 200, "application/json",
 	    asset_openapi_json, asset_len_openapi_json);
 	return (KORE_RESULT_OK);

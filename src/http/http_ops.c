@@ -1,9 +1,13 @@
-/* http_ops.c - the operational routes: /healthz, /readyz, /metrics.
+/* http_ops.c - the response path (counts, 405) and the operational routes.
  * They read shared state only, so they answer instantly from the event loop. */
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+
+#include "api/problem.h"
 
 #include "base/config.h"
 #include "http/http_ops.h"
@@ -14,11 +18,15 @@
 #include "base/version.h"
 
 int	healthz(struct http_request *);
+int	api_health(struct http_request *);
 int	readyz(struct http_request *);
 int	metrics(struct http_request *);
 int	not_found(struct http_request *);
 
-extern struct weir_config	weir_cfg;
+/* Set once per worker before it serves requests. */
+static struct {
+	const struct weir_worker_ctx	*ctx;
+} ops;
 
 static enum weir_http_method
 method_of(const struct http_request *req)
@@ -55,32 +63,63 @@ weir_http_respond(struct http_request *req, enum weir_http_route route,
 	weir_http_count(req, route, started, code);
 }
 
-/* Answers 405 with Allow unless the method is GET or HEAD. */
+void
+weir_http_ops_init(const struct weir_worker_ctx *ctx)
+{
+	ops.ctx = ctx;
+}
+
+int
+weir_http_method_not_allowed(struct http_request *req,
+    enum weir_http_route route, double t0, const char *allow)
+{
+	static const char	oom[] = "{\"title\":\"out of memory\"}";
+	char			rule[64], *body;
+	size_t			len;
+
+	snprintf(rule, sizeof(rule), "must be one of %s", allow);
+	body = weir_problem_render(405, "this route does not take this method",
+	    "method", rule, NULL, &len);
+	http_response_header(req, "allow", allow);
+	weir_http_respond(req, route, t0, 405, WEIR_PROBLEM_TYPE,
+	    body != NULL ? body : oom, body != NULL ? len : sizeof(oom) - 1);
+	free(body);
+	return (KORE_RESULT_OK);
+}
+
 int
 weir_http_only_get(struct http_request *req, enum weir_http_route route,
     double t0)
 {
-	static const char	body[] = "{\"type\":\"about:blank\",\"title\":"
-	    "\"Method Not Allowed\",\"status\":405,\"detail\":\"use GET\"}";
-
 	if (req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD)
 		return (1);
-	http_response_header(req, "allow", "GET, HEAD");
-	weir_http_respond(req, route, t0, 405, "application/problem+json", body,
-	    sizeof(body) - 1);
+	weir_http_method_not_allowed(req, route, t0, "GET, HEAD");
 	return (0);
+}
+
+/* /healthz (the ops port's probe) and /health (the API's) say the same. */
+static int
+health(struct http_request *req, enum weir_http_route route)
+{
+	static const char	body[] = "{\"status\":\"ok\"}";
+	double			t0 = (double)weir_mono_ns() / 1e9;
+
+	if (weir_http_only_get(req, route, t0))
+		weir_http_respond(req, route, t0, 200, "application/json", body,
+		    sizeof(body) - 1);
+	return (KORE_RESULT_OK);
 }
 
 int
 healthz(struct http_request *req)
 {
-	static const char	body[] = "{\"status\":\"ok\"}";
-	double			t0 = (double)weir_mono_ns() / 1e9;
+	return (health(req, WEIR_ROUTE_HEALTHZ));
+}
 
-	if (weir_http_only_get(req, WEIR_ROUTE_HEALTHZ, t0))
-		weir_http_respond(req, WEIR_ROUTE_HEALTHZ, t0, 200,
-		    "application/json", body, sizeof(body) - 1);
-	return (KORE_RESULT_OK);
+int
+api_health(struct http_request *req)
+{
+	return (health(req, WEIR_ROUTE_HEALTH));
 }
 
 static const struct weir_worker_slot *
@@ -103,7 +142,7 @@ readyz(struct http_request *req)
 
 	if (!weir_http_only_get(req, WEIR_ROUTE_READYZ, t0))
 		return (KORE_RESULT_OK);
-	if (weir_cfg.role == WEIR_ROLE_API)
+	if (ops.ctx->cfg->role == WEIR_ROLE_API)
 		amqp = WEIR_GET(s->probe_amqp_ok);
 	else
 		amqp = WEIR_GET(s->consumers_wanted) > 0 &&
@@ -112,7 +151,7 @@ readyz(struct http_request *req)
 	kore_buf_init(&buf, 256);
 	kore_buf_appendf(&buf, "{\"status\":\"%s\",\"role\":\"%s\",\"checks\":"
 	    "{\"amqp\":\"%s\",\"mongodb\":\"%s\"}}", amqp && mongo ? "ready" :
-	    "unavailable", weir_role_name(weir_cfg.role), amqp ? "up" : "down",
+	    "unavailable", weir_role_name(ops.ctx->cfg->role), amqp ? "up" : "down",
 	    mongo ? "up" : "down");
 	weir_http_respond(req, WEIR_ROUTE_READYZ, t0, amqp && mongo ? 200 : 503,
 	    "application/json", buf.data, buf.offset);
@@ -135,9 +174,9 @@ metrics(struct http_request *req)
 	for (size_t i = 0; i < WEIR_STAGES_MAX &&
 	    weir_pipeline_stages[i].name != NULL; i++)
 		stage_names[i] = weir_pipeline_stages[i].name;
-	info.role = weir_role_name(weir_cfg.role);
-	weir_procstat_collect(weir_metrics, weir_cfg.workers, &ps);
-	weir_metrics_render(&text, weir_metrics, weir_cfg.workers, &ps, &info,
+	info.role = weir_role_name(ops.ctx->cfg->role);
+	weir_procstat_collect(weir_metrics, ops.ctx->cfg->workers, &ps);
+	weir_metrics_render(&text, weir_metrics, ops.ctx->cfg->workers, &ps, &info,
 	    stage_names);
 	weir_http_respond(req, WEIR_ROUTE_METRICS, t0, text.oom ? 500 : 200,
 	    "text/plain; version=0.0.4; charset=utf-8", text.data, text.len);

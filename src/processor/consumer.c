@@ -1,7 +1,6 @@
 /* consumer.c - one consumer thread: consume, run the pipeline, write, ack.
  * Events are acked (multiple) only after they and their windows are durable. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -616,7 +615,6 @@ struct weir_consumer *
 weir_consumer_start(struct weir_worker_ctx *ctx, int index)
 {
 	struct weir_consumer	*c;
-	sigset_t		all, old;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
@@ -628,28 +626,19 @@ weir_consumer_start(struct weir_worker_ctx *ctx, int index)
 	weir_stage_ctx_init(&c->stage_ctx, ctx->cfg);
 	weir_backoff_init(&c->backoff, 100, 10000, weir_ctx_seed());
 	weir_claimed_set_init(&c->claimed);
-	if (weir_batch_init(&c->batch, (size_t)ctx->cfg->batch_size) == -1) {
-		free(c);
-		return (NULL);
-	}
-	if (weir_window_acc_init(&c->acc, (size_t)ctx->cfg->batch_size) ==
-	    -1) {
-		weir_batch_free(&c->batch);
-		free(c);
-		return (NULL);
-	}
-	/* Signals stay with Kore's event loop thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&c->thread, NULL, consumer_main, c) != 0) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		weir_window_acc_free(&c->acc);
-		weir_batch_free(&c->batch);
-		free(c);
-		return (NULL);
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* Both free what they never allocated (c is zeroed), so one label
+	 * undoes any prefix of the set-up. */
+	if (weir_batch_init(&c->batch, (size_t)ctx->cfg->batch_size) == -1 ||
+	    weir_window_acc_init(&c->acc, (size_t)ctx->cfg->batch_size) == -1)
+		goto fail;
+	if (weir_thread_start(&c->thread, consumer_main, c) == -1)
+		goto fail;
 	return (c);
+fail:
+	weir_window_acc_free(&c->acc);
+	weir_batch_free(&c->batch);
+	free(c);
+	return (NULL);
 }
 
 void

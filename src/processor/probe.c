@@ -1,6 +1,5 @@
 /* probe.c - a thread that pings MongoDB and looks at the input queue.
  * Its findings feed /readyz and the queue-depth gauge; it never blocks HTTP. */
-#include <signal.h>
 #include <stdio.h>
 
 #include "amqp/amqp_conn.h"
@@ -9,20 +8,6 @@
 #include "processor/threads.h"
 
 #define PROBE_INTERVAL_MS	1000
-
-int
-weir_thread_start(pthread_t *t, void *(*fn)(void *),
-    struct weir_worker_ctx *ctx)
-{
-	sigset_t	all, old;
-	int		rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(t, NULL, fn, ctx);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return (rc == 0 ? 0 : -1);
-}
 
 static void
 probe_mongodb(struct weir_worker_ctx *ctx, mongoc_client_t *c)

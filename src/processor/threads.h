@@ -3,14 +3,9 @@
 #ifndef WEIR_THREADS_H
 #define WEIR_THREADS_H
 
-#include <pthread.h>
-
 #include "processor/worker_ctx.h"
 
-/* Starts fn(ctx) on a thread with every signal blocked. */
-int	weir_thread_start(pthread_t *, void *(*fn)(void *),
-	    struct weir_worker_ctx *);
-
+/* Each takes the worker's struct weir_worker_ctx; weir_thread_start them. */
 void	*weir_aggregator_main(void *ctx);
 void	*weir_probe_main(void *ctx);
 

@@ -1,7 +1,8 @@
-/* worker_ctx.c - sleeping and stopping for the worker's own threads.
+/* worker_ctx.c - starting, sleeping and stopping the worker's own threads.
  * Slices keep shutdown prompt without busy waiting. */
 #include <sys/random.h>
 
+#include <signal.h>
 #include <time.h>
 
 #include "base/timestamp.h"
@@ -32,6 +33,21 @@ weir_ctx_drain_expired(struct weir_worker_ctx *ctx)
 {
 	return (atomic_load(&ctx->stop) &&
 	    weir_now_ms() >= atomic_load(&ctx->drain_deadline_ms));
+}
+
+/* Signals stay with Kore's event loop thread: the new thread starts with
+ * every signal blocked (it inherits the mask in force at creation). */
+int
+weir_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t	all, old;
+	int		rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return (rc == 0 ? 0 : -1);
 }
 
 uint64_t

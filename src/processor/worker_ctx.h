@@ -3,6 +3,7 @@
 #ifndef WEIR_WORKER_CTX_H
 #define WEIR_WORKER_CTX_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -19,6 +20,9 @@ struct weir_worker_ctx {
 	_Atomic int64_t			drain_deadline_ms;
 };
 
+/* Starts fn(arg) on a thread with every signal blocked; 0 or -1. Every
+ * thread of the worker starts here. */
+int	weir_thread_start(pthread_t *, void *(*fn)(void *), void *arg);
 /* Sleeps up to ms in short slices; returns early (1) once stop is set. */
 int	weir_ctx_sleep(struct weir_worker_ctx *, uint32_t ms);
 /* 1 when stopping and the drain time is used up. */
