@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api_params.h"
+#include "base/utf8.h"
 #include "event/event_id.h"
 #include "base/timestamp.h"
 
@@ -79,7 +80,7 @@ int
 weir_api_utf8_ok(const char *s, size_t len, size_t *code_points)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			i = 0, n = 0, k;
+	size_t			i = 0, k;
 	uint32_t		cp;
 
 	while (i < len) {
@@ -87,7 +88,6 @@ weir_api_utf8_ok(const char *s, size_t len, size_t *code_points)
 			if (p[i] < 0x20 || p[i] == 0x7f)
 				return (0);
 			i++;
-			n++;
 			continue;
 		}
 		if ((p[i] & 0xe0) == 0xc0) {
@@ -115,10 +115,9 @@ weir_api_utf8_ok(const char *s, size_t len, size_t *code_points)
 		    (cp >= 0xd800 && cp <= 0xdfff))
 			return (0);
 		i += k + 1;
-		n++;
 	}
 	if (code_points != NULL)
-		*code_points = n;
+		*code_points = weir_utf8_length(s, len);
 	return (1);
 }
 

@@ -3,23 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "event/event_id.h"
 #include "pipeline/pipeline.h"
 
 static const char *const reserved_fields[] = {
 	"_id", "received_at", "processed_at", "processor", NULL
 };
-
-/* Number of UTF-8 code points; jansson has already checked the encoding. */
-static size_t
-utf8_length(const char *s, size_t len)
-{
-	size_t	n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return (n);
-}
 
 static enum weir_reason
 check_label(json_t *root, const char *name, size_t max, const char **out,
@@ -38,7 +28,8 @@ check_label(json_t *root, const char *name, size_t max, const char **out,
 		    name);
 		return (invalid);
 	}
-	n = utf8_length(json_string_value(v), json_string_length(v));
+	/* jansson has already checked the encoding. */
+	n = weir_utf8_length(json_string_value(v), json_string_length(v));
 	if (n < 1 || n > max) {
 		snprintf(detail, WEIR_DETAIL_MAX,
 		    "field '%s' must be 1..%zu characters, got %zu", name, max, n);
