@@ -12,6 +12,7 @@
 #include "api/api_auth.h"
 #include "api/api_ingest.h"
 #include "api/api_params.h"
+#include "api/api_post.h"
 #include "api/api_publish.h"
 #include "api/api_query.h"
 #include "api/api_stats.h"
@@ -188,75 +189,6 @@ api_served(struct http_request *req, enum weir_http_route route, double t0)
 }
 
 static void
-reply_accepted(struct weir_api_reply *r, const struct weir_ingest *in)
-{
-	json_t	*o = json_object(), *ids = json_array();
-
-	for (size_t i = 0; i < in->n; i++)
-		json_array_append_new(ids, json_string(in->items[i].id));
-	json_object_set_new(o, "accepted", json_integer((json_int_t)in->n));
-	json_object_set_new(o, "ids", ids);
-	weir_api_reply_json(r, 202, o);
-}
-
-static void
-reply_rejected(struct weir_api_reply *r, struct weir_ingest *in)
-{
-	json_t		*first = json_array_get(in->rejected, 0);
-	char		detail[128], field[64];
-
-	snprintf(detail, sizeof(detail), "%zu of %zu events are invalid; "
-	    "nothing was published", in->n_rejected, in->n);
-	snprintf(field, sizeof(field), "body[%d].%s",
-	    (int)json_integer_value(json_object_get(first, "index")),
-	    json_string_value(json_object_get(first, "field")));
-	r->status = 400;
-	r->type = WEIR_PROBLEM_TYPE;
-	r->body = weir_problem_render(400, detail, field,
-	    json_string_value(json_object_get(first, "detail")),
-	    json_incref(in->rejected), &r->len);
-	if (r->body == NULL)
-		weir_api_reply_problem(r, 503, "out of memory", NULL, NULL);
-}
-
-static void
-post_run(struct api_job *job)
-{
-	struct weir_stage_ctx	sc;
-	struct weir_ingest	in;
-	struct weir_api_error	err;
-	char			why[256];
-
-	weir_stage_ctx_init(&sc, api.ctx->cfg);
-	sc.now_ms = weir_now_ms();
-	switch (weir_ingest_parse(job->body, job->body_len, &sc, &in, &err)) {
-	case WEIR_INGEST_OK:
-		if (weir_publisher_send(api.publisher, in.items, in.n, why,
-		    sizeof(why)) == 0)
-			reply_accepted(&job->reply, &in);
-		else
-			weir_api_reply_problem(&job->reply, 503, why, NULL, NULL);
-		break;
-	case WEIR_INGEST_REJECTED:
-		reply_rejected(&job->reply, &in);
-		break;
-	case WEIR_INGEST_BAD_BODY:
-		weir_api_reply_problem(&job->reply, 400, "the body is not "
-		    "events", err.field, err.rule);
-		break;
-	case WEIR_INGEST_TOO_LARGE:
-		weir_api_reply_problem(&job->reply, 413, "the body is too large",
-		    err.field, err.rule);
-		break;
-	case WEIR_INGEST_NOMEM:
-		weir_api_reply_problem(&job->reply, 503, "out of memory", NULL,
-		    NULL);
-		break;
-	}
-	weir_ingest_free(&in);
-}
-
-static void
 stats_run(struct api_job *job, const struct weir_api_env *env)
 {
 	struct weir_stats_input	in;
@@ -305,7 +237,8 @@ job_run(struct kore_task *t)
 	env.read.max_time_ms = api.ctx->cfg->api_query_timeout_ms;
 	env.now_ms = weir_now_ms();
 	if (job->kind == JOB_POST) {
-		post_run(job);
+		weir_api_post_events(api.publisher, api.ctx->cfg, job->body,
+		    job->body_len, &job->reply);
 	} else {
 		env.read.client = weir_store_client(api.ctx->store);
 		query_run(job, &env);
