@@ -282,45 +282,74 @@ set_window(const char *v, struct weir_api_query *q, struct weir_api_error *err)
 	return (fail(err, "window", "must be one of 1m, 5m, 1h, 1d"));
 }
 
+/* The query parameters; `seen` in weir_api_parse_query has a bit each. */
+enum param {
+	P_SOURCE, P_TYPE, P_FROM, P_TO, P_LIMIT, P_CURSOR, P_WINDOW, P_COUNT
+};
+
+#define ON_EVENTS	(1u << WEIR_API_OP_EVENTS)
+#define ON_AGGREGATES	(1u << WEIR_API_OP_AGGREGATES)
+
+/* Each parameter's name and the operations that take it. */
+static const struct {
+	const char	*name;
+	unsigned	ops;
+} params[P_COUNT] = {
+	[P_SOURCE] = { "source", ON_EVENTS | ON_AGGREGATES },
+	[P_TYPE] = { "type", ON_EVENTS | ON_AGGREGATES },
+	[P_FROM] = { "from", ON_EVENTS | ON_AGGREGATES },
+	[P_TO] = { "to", ON_EVENTS | ON_AGGREGATES },
+	[P_LIMIT] = { "limit", ON_EVENTS },
+	[P_CURSOR] = { "cursor", ON_EVENTS },
+	[P_WINDOW] = { "window", ON_AGGREGATES },
+};
+
+/* The parameter named k that `op` takes, or P_COUNT. */
+static enum param
+param_of(enum weir_api_op op, const char *k)
+{
+	for (int i = 0; i < P_COUNT; i++) {
+		if (strcmp(params[i].name, k) == 0)
+			return ((params[i].ops & (1u << op)) ? (enum param)i :
+			    P_COUNT);
+	}
+	return (P_COUNT);
+}
+
 /* Applies one decoded key=value; `seen` flags catch repeated keys. */
 static int
 apply(enum weir_api_op op, const char *k, const char *v, size_t vlen,
     struct weir_api_query *q, unsigned *seen, struct weir_api_error *err)
 {
-	static const char *const keys[] = { "source", "type", "from", "to",
-	    "limit", "cursor", "window", NULL };
-	int	i;
+	enum param	i = param_of(op, k);
 
-	for (i = 0; keys[i] != NULL && strcmp(keys[i], k) != 0; i++)
-		;
-	if (keys[i] == NULL || op == WEIR_API_OP_NONE ||
-	    (op == WEIR_API_OP_EVENTS && i == 6) ||
-	    (op == WEIR_API_OP_AGGREGATES && (i == 4 || i == 5)))
+	if (i == P_COUNT)
 		return (fail(err, k[0] != '\0' ? k : "(empty)",
 		    "unknown query parameter"));
 	if (*seen & (1u << i))
 		return (fail(err, k, "must appear at most once"));
 	*seen |= 1u << i;
 	switch (i) {
-	case 0:
+	case P_SOURCE:
 		return (set_label("source", v, vlen, WEIR_SOURCE_MAX, q->source,
 		    &q->has_source, err));
-	case 1:
+	case P_TYPE:
 		return (set_label("type", v, vlen, WEIR_TYPE_MAX, q->type,
 		    &q->has_type, err));
-	case 2:
+	case P_FROM:
 		return (set_time("from", v, vlen, &q->from_ms, &q->has_from, err));
-	case 3:
+	case P_TO:
 		return (set_time("to", v, vlen, &q->to_ms, &q->has_to, err));
-	case 4:
+	case P_LIMIT:
 		return (set_limit(v, vlen, &q->limit, err));
-	case 5:
+	case P_CURSOR:
 		if (weir_cursor_decode(v, vlen, &q->cursor_ts_ms,
 		    q->cursor_id) == -1)
 			return (fail(err, "cursor", "must be a next_cursor "
 			    "value returned by this API"));
 		q->has_cursor = 1;
 		return (0);
+	case P_WINDOW:
 	default:
 		return (set_window(v, q, err));
 	}

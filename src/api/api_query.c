@@ -43,8 +43,8 @@ db_unavailable(struct weir_api_reply *r, const bson_error_t *e)
 {
 	char	detail[300];
 
-	/* 50 is MaxTimeMSExpired: the query itself took too long. */
-	snprintf(detail, sizeof(detail), "%s: %.200s", e->code == 50 ?
+	snprintf(detail, sizeof(detail), "%s: %.200s",
+	    e->code == WEIR_STORE_TIMED_OUT ?
 	    "the query exceeded its time limit; narrow the filter" :
 	    "MongoDB did not answer", e->message);
 	weir_api_reply_problem(r, 503, detail, NULL, NULL);

@@ -15,6 +15,13 @@
 #include "event/window.h"
 
 #define WTIMEOUT_MS		10000
+/* Server selection, connect and monitoring (unless the URI says): fail
+ * fast, since threads retry with backoff and HTTP must not hang. */
+#define FAIL_FAST_MS		2000
+/* Bounds every blocking call, so SIGTERM drains in time. */
+#define SOCKET_TIMEOUT_MS	5000
+/* E11000: an event with this _id is stored already (a redelivery). */
+#define DUPLICATE_KEY		11000
 /* Longest wait for another consumer's insert on FerretDB (serial_writes). */
 #define TURN_WAIT_S		5
 
@@ -42,12 +49,11 @@ weir_store_open(const struct weir_config *cfg, char *err, size_t len)
 		free(s);
 		return (NULL);
 	}
-	/* Fail fast: threads retry with backoff, HTTP must not hang. */
-	set_default_int(s->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 2000);
-	set_default_int(s->uri, MONGOC_URI_CONNECTTIMEOUTMS, 2000);
-	/* Bounds every blocking call, so SIGTERM drains in time. */
-	set_default_int(s->uri, MONGOC_URI_SOCKETTIMEOUTMS, 5000);
-	set_default_int(s->uri, MONGOC_URI_HEARTBEATFREQUENCYMS, 2000);
+	set_default_int(s->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
+	    FAIL_FAST_MS);
+	set_default_int(s->uri, MONGOC_URI_CONNECTTIMEOUTMS, FAIL_FAST_MS);
+	set_default_int(s->uri, MONGOC_URI_SOCKETTIMEOUTMS, SOCKET_TIMEOUT_MS);
+	set_default_int(s->uri, MONGOC_URI_HEARTBEATFREQUENCYMS, FAIL_FAST_MS);
 	/* weir decides itself what to do after a failed write: a failed
 	 * window delta is never resent, its windows are rebuilt instead. A
 	 * driver that resent it by itself would count it twice on a server
@@ -246,8 +252,8 @@ create_ttl_index(struct weir_store *s, mongoc_client_t *c, char *err,
 {
 	bson_t	arr = BSON_INITIALIZER, doc, key;
 
-	bson_append_document_begin(&arr, "0", 1, &doc);
-	bson_append_document_begin(&doc, "key", 3, &key);
+	bson_append_document_begin(&arr, "0", -1, &doc);
+	bson_append_document_begin(&doc, "key", -1, &key);
 	BSON_APPEND_INT32(&key, "received_at", 1);
 	bson_append_document_end(&doc, &key);
 	BSON_APPEND_UTF8(&doc, "name", "received_at_ttl");
@@ -349,7 +355,7 @@ classify_reply(const bson_t *reply, size_t n, struct weir_insert_result *r)
 		}
 		if (index < 0 || (size_t)index >= n)
 			return (-1);
-		if (code == 11000) {
+		if (code == DUPLICATE_KEY) {
 			r->duplicates++;
 		} else {
 			if (r->rejected == 0)

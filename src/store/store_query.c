@@ -40,15 +40,15 @@ events_filter(const struct weir_events_filter *q, bson_t *f)
 	time_range(f, "ts", q->has_from, q->from_ms, q->has_to, q->to_ms);
 	if (!q->has_cursor)
 		return;
-	bson_append_array_begin(f, "$or", 3, &or);
-	bson_append_document_begin(&or, "0", 1, &a);
-	bson_append_document_begin(&a, "ts", 2, &lt);
+	bson_append_array_begin(f, "$or", -1, &or);
+	bson_append_document_begin(&or, "0", -1, &a);
+	bson_append_document_begin(&a, "ts", -1, &lt);
 	BSON_APPEND_DATE_TIME(&lt, "$lt", q->cursor_ts_ms);
 	bson_append_document_end(&a, &lt);
 	bson_append_document_end(&or, &a);
-	bson_append_document_begin(&or, "1", 1, &b);
+	bson_append_document_begin(&or, "1", -1, &b);
 	BSON_APPEND_DATE_TIME(&b, "ts", q->cursor_ts_ms);
-	bson_append_document_begin(&b, "_id", 3, &lt);
+	bson_append_document_begin(&b, "_id", -1, &lt);
 	BSON_APPEND_UTF8(&lt, "$lt", q->cursor_id);
 	bson_append_document_end(&b, &lt);
 	bson_append_document_end(&or, &b);

@@ -30,7 +30,11 @@ struct weir_events_filter {
 /* Called for each document in order; non-zero stops the read. */
 typedef int	(*weir_store_doc_fn)(const bson_t *doc, void *arg);
 
-/* Each returns 0 or -1 with e set (e->code 50: maxTimeMS expired). */
+/* The server's code for a read that ran past its maxTimeMS. */
+#define WEIR_STORE_TIMED_OUT	50
+
+/* Each returns 0 or -1 with e set (e->code WEIR_STORE_TIMED_OUT: the read
+ * took too long). */
 
 /* Events matching f, newest first (ts, then _id, descending). */
 int	weir_store_find_events(const struct weir_store_read *,

@@ -132,11 +132,11 @@ compute_windows(struct weir_store *s, mongoc_client_t *c,
 		if (list[i].start_ms > hi)
 			hi = list[i].start_ms;
 	}
-	bson_append_document_begin(&filter, "ts", 2, &range);
+	bson_append_document_begin(&filter, "ts", -1, &range);
 	BSON_APPEND_DATE_TIME(&range, "$gte", lo);
 	BSON_APPEND_DATE_TIME(&range, "$lt", hi + WEIR_WINDOW_MS);
 	bson_append_document_end(&filter, &range);
-	bson_append_document_begin(&opts, "projection", 10, &proj);
+	bson_append_document_begin(&opts, "projection", -1, &proj);
 	BSON_APPEND_INT32(&proj, "_id", 0);
 	BSON_APPEND_INT32(&proj, "source", 1);
 	BSON_APPEND_INT32(&proj, "type", 1);
@@ -175,7 +175,7 @@ claim_window(struct weir_store *s, mongoc_client_t *c, struct dirty_window *w)
 
 	BSON_APPEND_UTF8(&sel, "_id", w->id);
 	BSON_APPEND_BOOL(&sel, "dirty", true);
-	bson_append_document_begin(&upd, "$inc", 4, &inc);
+	bson_append_document_begin(&upd, "$inc", -1, &inc);
 	BSON_APPEND_INT64(&inc, "epoch", 1);
 	bson_append_document_end(&upd, &inc);
 	fam = mongoc_find_and_modify_opts_new();
@@ -211,7 +211,7 @@ append_result(bson_t *upd, const struct weir_agg *a)
 {
 	bson_t	set, unset;
 
-	bson_append_document_begin(upd, "$set", 4, &set);
+	bson_append_document_begin(upd, "$set", -1, &set);
 	BSON_APPEND_INT64(&set, "count", (int64_t)a->count);
 	BSON_APPEND_INT64(&set, "values", (int64_t)a->values);
 	BSON_APPEND_DOUBLE(&set, "sum", a->sum);
@@ -229,7 +229,7 @@ append_result(bson_t *upd, const struct weir_agg *a)
 	if (a->values > 0 && a->count > 0)
 		return;
 	/* $min/$max treat a present null as the smallest value: absent it is. */
-	bson_append_document_begin(upd, "$unset", 6, &unset);
+	bson_append_document_begin(upd, "$unset", -1, &unset);
 	if (a->values == 0) {
 		BSON_APPEND_UTF8(&unset, "min", "");
 		BSON_APPEND_UTF8(&unset, "max", "");

@@ -18,8 +18,8 @@
 static void
 append_window_fields(bson_t *doc, const struct weir_window_ref *w)
 {
-	bson_append_utf8(doc, "source", 6, w->source, (int)w->source_len);
-	bson_append_utf8(doc, "type", 4, w->type, (int)w->type_len);
+	bson_append_utf8(doc, "source", -1, w->source, (int)w->source_len);
+	bson_append_utf8(doc, "type", -1, w->type, (int)w->type_len);
 	BSON_APPEND_DATE_TIME(doc, "window_start", w->start_ms);
 	BSON_APPEND_DATE_TIME(doc, "window_end", w->start_ms + WEIR_WINDOW_MS);
 }
@@ -44,14 +44,14 @@ append_mark(mongoc_bulk_operation_t *bulk, const struct weir_window_ref *w,
 	bson_t	sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, inc, set, ins;
 
 	bson_append_utf8(&sel, "_id", 3, w->id, (int)w->id_len);
-	bson_append_document_begin(&upd, "$inc", 4, &inc);
+	bson_append_document_begin(&upd, "$inc", -1, &inc);
 	BSON_APPEND_INT64(&inc, "seq", 1);
 	bson_append_document_end(&upd, &inc);
-	bson_append_document_begin(&upd, "$set", 4, &set);
+	bson_append_document_begin(&upd, "$set", -1, &set);
 	BSON_APPEND_BOOL(&set, "dirty", true);
 	BSON_APPEND_DATE_TIME(&set, "updated_at", now_ms);
 	bson_append_document_end(&upd, &set);
-	bson_append_document_begin(&upd, "$setOnInsert", 12, &ins);
+	bson_append_document_begin(&upd, "$setOnInsert", -1, &ins);
 	append_window_fields(&ins, w);
 	BSON_APPEND_INT64(&ins, "epoch", 0);
 	BSON_APPEND_INT64(&ins, "count", 0);
@@ -72,26 +72,26 @@ append_delta(mongoc_bulk_operation_t *bulk, const struct weir_window_ref *w,
 
 	bson_append_utf8(&sel, "_id", 3, w->id, (int)w->id_len);
 	BSON_APPEND_INT64(&sel, "epoch", 0);
-	bson_append_document_begin(&upd, "$inc", 4, &inc);
+	bson_append_document_begin(&upd, "$inc", -1, &inc);
 	BSON_APPEND_INT64(&inc, "count", (int64_t)a->count);
 	BSON_APPEND_INT64(&inc, "values", (int64_t)a->values);
 	BSON_APPEND_DOUBLE(&inc, "sum", a->sum);
 	BSON_APPEND_INT64(&inc, "seq", 1);
 	bson_append_document_end(&upd, &inc);
-	bson_append_document_begin(&upd, "$min", 4, &min);
+	bson_append_document_begin(&upd, "$min", -1, &min);
 	BSON_APPEND_DATE_TIME(&min, "first_ts", a->first_ts_ms);
 	if (a->values > 0)
 		BSON_APPEND_DOUBLE(&min, "min", a->min);
 	bson_append_document_end(&upd, &min);
-	bson_append_document_begin(&upd, "$max", 4, &max);
+	bson_append_document_begin(&upd, "$max", -1, &max);
 	BSON_APPEND_DATE_TIME(&max, "last_ts", a->last_ts_ms);
 	if (a->values > 0)
 		BSON_APPEND_DOUBLE(&max, "max", a->max);
 	bson_append_document_end(&upd, &max);
-	bson_append_document_begin(&upd, "$set", 4, &set);
+	bson_append_document_begin(&upd, "$set", -1, &set);
 	BSON_APPEND_DATE_TIME(&set, "updated_at", now_ms);
 	bson_append_document_end(&upd, &set);
-	bson_append_document_begin(&upd, "$setOnInsert", 12, &ins);
+	bson_append_document_begin(&upd, "$setOnInsert", -1, &ins);
 	append_window_fields(&ins, w);
 	BSON_APPEND_BOOL(&ins, "dirty", false);
 	bson_append_document_end(&upd, &ins);
