@@ -1,4 +1,4 @@
-/* amqp_conn.c - AMQP connection lifecycle and the topology of DESIGN.md.
+/* amqp_conn.c - AMQP connection lifecycle and the topology of docs/design.md.
  * Declarations are idempotent, so every (re)connect declares again. */
 #include <stdio.h>
 #include <string.h>

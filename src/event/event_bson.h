@@ -1,5 +1,5 @@
 /* event_bson.h - the stored form of an event (MongoDB document).
- * Field layout is the `events` contract in DESIGN.md. */
+ * Field layout is the `events` contract in docs/design.md. */
 #ifndef WEIR_EVENT_BSON_H
 #define WEIR_EVENT_BSON_H
 

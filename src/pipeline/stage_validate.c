@@ -1,4 +1,4 @@
-/* stage_validate.c - the message rules of DESIGN.md, one check per field.
+/* stage_validate.c - the message rules of docs/design.md, one check per field.
  * Timestamps are only type-checked here; stage_normalise parses them. */
 #include <stdio.h>
 #include <string.h>

@@ -43,7 +43,7 @@ append_mark(mongoc_bulk_operation_t *bulk, const struct weir_window_ref *w,
 {
 	bson_t	sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, inc, set, ins;
 
-	bson_append_utf8(&sel, "_id", 3, w->id, (int)w->id_len);
+	bson_append_utf8(&sel, "_id", -1, w->id, (int)w->id_len);
 	bson_append_document_begin(&upd, "$inc", -1, &inc);
 	BSON_APPEND_INT64(&inc, "seq", 1);
 	bson_append_document_end(&upd, &inc);
@@ -70,7 +70,7 @@ append_delta(mongoc_bulk_operation_t *bulk, const struct weir_window_ref *w,
 	bson_t	sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, inc, min, max,
 		set, ins;
 
-	bson_append_utf8(&sel, "_id", 3, w->id, (int)w->id_len);
+	bson_append_utf8(&sel, "_id", -1, w->id, (int)w->id_len);
 	BSON_APPEND_INT64(&sel, "epoch", 0);
 	bson_append_document_begin(&upd, "$inc", -1, &inc);
 	BSON_APPEND_INT64(&inc, "count", (int64_t)a->count);

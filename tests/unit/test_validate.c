@@ -1,4 +1,4 @@
-/* test_validate.c - every rule of DESIGN.md's "Event message" table.
+/* test_validate.c - every rule of docs/design.md's "Event message" table.
  * Each test feeds one body through the pipeline and checks the exact
  * reason code (the public string from reason.c) and a non-empty detail. */
 #include <stdlib.h>
