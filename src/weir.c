@@ -15,14 +15,14 @@
 #include <mongoc/mongoc.h>
 
 #include "base/config.h"
-#include "processor/consumer.h"
-#include "http/http_api.h"
-#include "http/http_ops.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "processor/threads.h"
 #include "base/timestamp.h"
 #include "base/version.h"
+#include "http/http_api.h"
+#include "http/http_ops.h"
+#include "processor/consumer.h"
+#include "processor/threads.h"
 #include "processor/worker_ctx.h"
 
 #define EXIT_CONFIG	2

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "api/api_params.h"
+#include "base/timestamp.h"
 #include "base/utf8.h"
 #include "event/event_id.h"
-#include "base/timestamp.h"
 
 /* 9999-12-31T23:59:59.999Z, as in stage_normalise. */
 #define TS_MAX_MS	253402300799999LL

@@ -16,12 +16,12 @@
 #include "api/api_publish.h"
 #include "api/api_query.h"
 #include "api/api_stats.h"
-#include "event/event_id.h"
-#include "http/http_api.h"
-#include "http/http_ops.h"
 #include "api/problem.h"
 #include "base/timestamp.h"
 #include "base/version.h"
+#include "event/event_id.h"
+#include "http/http_api.h"
+#include "http/http_ops.h"
 
 /* Tasks waiting or running per worker; beyond this, 503 at once. */
 #define JOBS_MAX	256

@@ -10,12 +10,12 @@
 #include "api/problem.h"
 
 #include "base/config.h"
-#include "http/http_ops.h"
-#include "http/metrics_render.h"
-#include "pipeline/pipeline.h"
-#include "http/procstat.h"
 #include "base/timestamp.h"
 #include "base/version.h"
+#include "http/http_ops.h"
+#include "http/metrics_render.h"
+#include "http/procstat.h"
+#include "pipeline/pipeline.h"
 
 int	healthz(struct http_request *);
 int	api_health(struct http_request *);

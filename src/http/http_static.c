@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "assets.h"
-#include "http/http_negotiate.h"
-#include "http/http_ops.h"
 #include "base/metrics.h"
 #include "base/timestamp.h"
+#include "http/http_negotiate.h"
+#include "http/http_ops.h"
 
 int	web_asset(struct http_request *);
 int	not_found(struct http_request *);

@@ -4,8 +4,8 @@
 #include <time.h>
 
 #include "base/config.h"
-#include "pipeline/pipeline.h"
 #include "base/timestamp.h"
+#include "pipeline/pipeline.h"
 
 const struct weir_stage weir_pipeline_stages[] = {
 	{ "decode", weir_stage_decode },

@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-#include "event/event.h"
 #include "base/reason.h"
+#include "event/event.h"
 
 /* Everything a stage may know about the world, fixed for one batch. */
 struct weir_stage_ctx {

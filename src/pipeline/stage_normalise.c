@@ -2,8 +2,8 @@
  * Accepts RFC 3339 with any offset or integer epoch milliseconds. */
 #include <stdio.h>
 
-#include "pipeline/pipeline.h"
 #include "base/timestamp.h"
+#include "pipeline/pipeline.h"
 
 /* 9999-12-31T23:59:59.999Z: the largest time BSON dates and RFC 3339 share. */
 #define TS_MAX_MS	253402300799999LL

@@ -1,7 +1,7 @@
 /* stage_window.c - assigns the event to its 1-minute tumbling window.
  * The store marks that window for recomputation when the event is written. */
-#include "pipeline/pipeline.h"
 #include "event/window.h"
+#include "pipeline/pipeline.h"
 
 enum weir_reason
 weir_stage_window(const struct weir_input *in, struct weir_event *ev,

@@ -5,8 +5,8 @@
 
 #include "base/backoff.h"
 #include "base/log.h"
-#include "processor/threads.h"
 #include "base/timestamp.h"
+#include "processor/threads.h"
 
 #define WINDOWS_PER_PASS	256
 #define MAX_WAIT_MS		30000

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "processor/batch.h"
 #include "event/event_bson.h"
+#include "processor/batch.h"
 
 int
 weir_batch_init(struct weir_batch *b, size_t cap)

@@ -9,8 +9,8 @@
 #include <bson/bson.h>
 
 #include "event/event.h"
-#include "pipeline/pipeline.h"
 #include "event/window.h"
+#include "pipeline/pipeline.h"
 
 /* What is kept of a valid delivery in case the store refuses its event. */
 struct weir_original {

@@ -2,8 +2,8 @@
  * Forgetting an entry is always safe: the next delta is refused and the window marked. */
 #include <string.h>
 
-#include "processor/claimed_set.h"
 #include "event/window.h"
+#include "processor/claimed_set.h"
 
 #define SLOT_MASK	(WEIR_CLAIMED_SET_SLOTS - 1)
 #define FULL_AT		(WEIR_CLAIMED_SET_SLOTS * 3 / 4)

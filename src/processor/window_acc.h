@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "processor/batch.h"
 #include "event/window.h"
+#include "processor/batch.h"
 
 struct weir_window_acc {
 	size_t			n;

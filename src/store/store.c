@@ -8,11 +8,11 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/timestamp.h"
+#include "event/window.h"
 #include "store/store.h"
 #include "store/store_docs.h"
 #include "store/store_priv.h"
-#include "base/timestamp.h"
-#include "event/window.h"
 
 #define WTIMEOUT_MS		10000
 /* Server selection, connect and monitoring (unless the URI says): fail

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/timestamp.h"
+#include "event/window.h"
 #include "store/store.h"
 #include "store/store_docs.h"
 #include "store/store_priv.h"
-#include "base/timestamp.h"
-#include "event/window.h"
 
 /* FerretDB 1.24 hangs on one update command of 100+ statements that
  * match existing documents (one pooled SQLite connection each). */

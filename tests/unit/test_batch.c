@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "processor/batch.h"
-#include "unit.h"
 #include "event/window.h"
+#include "processor/batch.h"
 #include "processor/window_acc.h"
+#include "unit.h"
 
 /* Adds one event through the real pipeline; ts is an offset from now. */
 static void
