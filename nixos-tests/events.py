@@ -13,7 +13,7 @@ import time
 
 import pika
 
-# Each invalid body and the reason weir must dead-letter it with (src/reason.c).
+# Each invalid body and the reason weir must dead-letter it with (src/base/reason.c).
 INVALID = [
     (b"{not json", "invalid_json"),
     (b"[1, 2, 3]", "not_object"),

@@ -207,7 +207,7 @@ in {
             literals = " ".join(f"--from-literal='{k}={value_for(k)}'" for k in sorted(keys))
             kubectl(f"-n {NS} create secret generic {name} {literals}")
         # Whatever the overlay sets, weir reaches the node's services: full
-        # URLs win over the parts and over *_FILE (DESIGN.md). The node's
+        # URLs win over the parts and over *_FILE (docs/design.md). The node's
         # MongoDB is a standalone server: write concern auto (= 1).
         kubectl(
             f"-n {NS} set env deployment/weir-processor RABBITMQ_URL='{amqp_url}' "

@@ -14,20 +14,22 @@
 
 #include <mongoc/mongoc.h>
 
-#include "config.h"
-#include "consumer.h"
-#include "http_api.h"
-#include "log.h"
-#include "metrics.h"
-#include "threads.h"
-#include "timestamp.h"
-#include "version.h"
-#include "worker_ctx.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "base/timestamp.h"
+#include "base/version.h"
+#include "http/http_api.h"
+#include "http/http_ops.h"
+#include "processor/consumer.h"
+#include "processor/threads.h"
+#include "processor/worker_ctx.h"
 
 #define EXIT_CONFIG	2
 
-/* The one configuration, immutable once the parent has parsed it. */
-struct weir_config	weir_cfg;
+/* The one configuration, immutable once the parent has parsed it; the
+ * worker's threads and handlers reach it through self.ctx.cfg. */
+static struct weir_config	weir_cfg;
 
 /* Threads of this worker process; set up in kore_worker_configure. */
 static struct {
@@ -250,6 +252,7 @@ kore_worker_configure(void)
 	if ((self.ctx.store = weir_store_open(&weir_cfg, err, sizeof(err))) ==
 	    NULL)
 		fatal("mongodb: %s", err);
+	weir_http_ops_init(&self.ctx);
 	weir_api_worker_init(&self.ctx);
 	start_threads();
 	weir_log(WEIR_LOG_INFO, "worker ready", "role",

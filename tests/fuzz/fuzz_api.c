@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_auth.h"
-#include "api_ingest.h"
-#include "api_params.h"
-#include "problem.h"
+#include "api/api_auth.h"
+#include "api/api_ingest.h"
+#include "api/api_params.h"
+#include "api/problem.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

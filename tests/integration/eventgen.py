@@ -1,5 +1,5 @@
 """Test events: valid ones with their expected stored form, and a catalogue
-of invalid messages, each breaking exactly one rule of DESIGN.md, with the
+of invalid messages, each breaking exactly one rule of docs/design.md, with the
 reason code weir must dead-letter it with."""
 import datetime
 import json

@@ -6,11 +6,11 @@
 
 #include <jansson.h>
 
-#include "api_auth.h"
-#include "api_ingest.h"
-#include "api_json.h"
-#include "api_params.h"
-#include "problem.h"
+#include "api/api_auth.h"
+#include "api/api_ingest.h"
+#include "api/api_json.h"
+#include "api/api_params.h"
+#include "api/problem.h"
 #include "unit.h"
 
 static int

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "batch.h"
+#include "event/window.h"
+#include "processor/batch.h"
+#include "processor/window_acc.h"
 #include "unit.h"
-#include "window.h"
-#include "window_acc.h"
 
 /* Adds one event through the real pipeline; ts is an offset from now. */
 static void

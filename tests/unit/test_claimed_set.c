@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "claimed_set.h"
+#include "processor/claimed_set.h"
 #include "unit.h"
 
 START_TEST(test_claimed_unknown_is_absent)

@@ -7,7 +7,7 @@
 
 #include <mongoc/mongoc.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "unit.h"
 
 #define ENV_MAX	32
@@ -813,7 +813,7 @@ END_TEST
 /* ---- SRC BUGS: these fail until src/ is fixed (tag "regression") -------- */
 
 /*
- * SRC BUG, src/config.c weir_config_redact_uri() (line 556): the '@' is
+ * SRC BUG, src/base/config.c weir_config_redact_uri() (line 556): the '@' is
  * searched in the whole string, not only in the authority (before the
  * first '/'), so a URI without credentials but with '@' in an option is
  * mangled: "mongodb://h:27017/?appName=weir@host" -> "mongodb://h:***@host"
@@ -829,7 +829,7 @@ START_TEST(regression_redact_at_in_query)
 END_TEST
 
 /*
- * SRC BUG, src/config.c weir_config_redact_uri() / config.h line 82
+ * SRC BUG, src/base/config.c weir_config_redact_uri() / config.h line 82
  * ("any password replaced by ***"): the password option
  * tlsCertificateKeyFilePassword in the query string is logged in clear.
  */
@@ -845,7 +845,7 @@ START_TEST(regression_redact_tls_key_password)
 END_TEST
 
 /*
- * SRC BUG, src/config.c parse_amqp_url() lines 308-314: the user,
+ * SRC BUG, src/base/config.c parse_amqp_url() lines 308-314: the user,
  * password, host and vhost parsed from RABBITMQ_URL are snprintf'd into
  * 256-byte fields without a length check, so a 300-character password is
  * silently cut to 255 (login then fails with a wrong password). The parts
@@ -869,7 +869,7 @@ START_TEST(regression_rabbitmq_url_long_password_truncated)
 END_TEST
 
 /*
- * SRC BUG, src/config.c uri_escape() line 355, build_mongodb_uri()
+ * SRC BUG, src/base/config.c uri_escape() line 355, build_mongodb_uri()
  * line 374: the escaped MONGODB_USERNAME/MONGODB_PASSWORD go into
  * 768-byte buffers and are silently truncated (the loop stops at
  * o + 4 >= size). A password of 300 '%' characters (900 bytes escaped)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_bson.h"
-#include "event_id.h"
+#include "event/event_bson.h"
+#include "event/event_id.h"
 #include "unit.h"
 
 static const char *full_body = "{"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_id.h"
+#include "event/event_id.h"
 #include "unit.h"
 
 #define SHA_ABC	\

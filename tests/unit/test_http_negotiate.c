@@ -1,6 +1,6 @@
 /* test_http_negotiate.c - Accept-Encoding and If-None-Match parsing for
- * the embedded web files (src/http_negotiate.c). */
-#include "http_negotiate.h"
+ * the embedded web files (src/http/http_negotiate.c). */
+#include "http/http_negotiate.h"
 #include "unit.h"
 
 START_TEST(test_gzip_accepted)

@@ -2,8 +2,8 @@
  * The shared block itself is rendered in test_metrics_render.c. */
 #include <stdlib.h>
 
-#include "metrics.h"
-#include "timestamp.h"
+#include "base/metrics.h"
+#include "base/timestamp.h"
 #include "unit.h"
 
 /* A plain read, so failure messages show numbers, not atomic builtins. */

@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "metrics_render.h"
-#include "reason.h"
+#include "base/reason.h"
+#include "http/metrics_render.h"
 #include "unit.h"
 
 static const char *const stage_names[] = {

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_id.h"
-#include "reason.h"
+#include "base/reason.h"
+#include "event/event_id.h"
+#include "event/window.h"
 #include "unit.h"
-#include "window.h"
 
 static const char *const want_stages[] = {
 	"decode", "validate", "normalise", "enrich", "window"

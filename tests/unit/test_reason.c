@@ -2,7 +2,7 @@
  * Codes appear in x-weir-error headers and metric labels. */
 #include <string.h>
 
-#include "reason.h"
+#include "base/reason.h"
 #include "unit.h"
 
 START_TEST(test_reason_codes_exact)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "textbuf.h"
+#include "base/textbuf.h"
 #include "unit.h"
 
 START_TEST(test_textbuf_append_printf)

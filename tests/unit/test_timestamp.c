@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "timestamp.h"
+#include "base/timestamp.h"
 #include "unit.h"
 
 #define T0	1700000000000LL	/* 2023-11-14T22:13:20Z */

@@ -1,10 +1,10 @@
-/* test_validate.c - every rule of DESIGN.md's "Event message" table.
+/* test_validate.c - every rule of docs/design.md's "Event message" table.
  * Each test feeds one body through the pipeline and checks the exact
  * reason code (the public string from reason.c) and a non-empty detail. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "reason.h"
+#include "base/reason.h"
 #include "unit.h"
 
 #define BASE	"\"source\":\"s\",\"type\":\"t\",\"ts\":1700000000000"
@@ -586,7 +586,7 @@ END_TEST
 /* ---- SRC BUGS: these fail until src/ is fixed (tag "regression") -------- */
 
 /*
- * SRC BUG, src/stage_validate.c check_tree() (line 61, called at line 153):
+ * SRC BUG, src/pipeline/stage_validate.c check_tree() (line 61, called at line 153):
  * the limit is applied to the depth of *values*, with max_depth = 33, so a
  * scalar at depth 34 is rejected but an empty container at depth 33 is not.
  * data = 33 nested objects ending in {"k":1} -> too_deep (correct), but the
@@ -606,7 +606,7 @@ START_TEST(regression_data_depth_33_empty_innermost)
 END_TEST
 
 /*
- * SRC BUG (low severity), src/stage_decode.c line 18: json_loadb() is called
+ * SRC BUG (low severity), src/pipeline/stage_decode.c line 18: json_loadb() is called
  * without JSON_DECODE_ANY, so a body that is valid JSON but a scalar
  * (42, "s", null, true) is reported as invalid_json ("'[' or '{' expected")
  * instead of not_object, the code that exists for exactly this case; only

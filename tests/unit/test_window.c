@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event/window.h"
 #include "unit.h"
-#include "window.h"
 
 START_TEST(test_window_start_positive)
 {

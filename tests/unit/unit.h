@@ -8,8 +8,8 @@
 
 #include <check.h>
 
-#include "event.h"
-#include "pipeline.h"
+#include "event/event.h"
+#include "pipeline/pipeline.h"
 
 /* A fixed clock for every pipeline test: 2023-11-14T22:13:20.000Z. */
 #define UNIT_NOW_MS		1700000000000LL
@@ -32,6 +32,7 @@ Suite	*claimed_set_suite(void);
 Suite	*batch_suite(void);
 Suite	*http_negotiate_suite(void);
 Suite	*api_suite(void);
+Suite	*layers_suite(void);
 
 /* The stage context the tests use unless they need another one. */
 struct weir_stage_ctx	unit_ctx(void);

@@ -1,0 +1,185 @@
+/* api_json.c - BSON documents to the API's JSON, and window rollups.
+ * Dates become RFC 3339 strings; avg is sum / (events carrying a value). */
+#include <string.h>
+
+#include "api/api_json.h"
+#include "base/timestamp.h"
+
+static json_t	*value_json(const bson_iter_t *, int depth);
+
+static json_t *
+date_json(int64_t ms)
+{
+	char	buf[25];
+
+	weir_ts_format(ms, buf);
+	return (json_string(buf));
+}
+
+static json_t *
+container_json(const bson_iter_t *it, int is_array, int depth)
+{
+	bson_iter_t	child;
+	json_t		*out, *v;
+
+	out = is_array ? json_array() : json_object();
+	if (out == NULL || !bson_iter_recurse(it, &child))
+		return (out);
+	while (bson_iter_next(&child)) {
+		if ((v = value_json(&child, depth + 1)) == NULL)
+			v = json_null();
+		if (is_array)
+			json_array_append_new(out, v);
+		else
+			json_object_set_new_nocheck(out, bson_iter_key(&child), v);
+	}
+	return (out);
+}
+
+static json_t *
+value_json(const bson_iter_t *it, int depth)
+{
+	uint32_t	len;
+	const char	*s;
+	char		oid[25];
+
+	/* Stored data is at most 32 deep; a deeper document is not ours. */
+	if (depth > 64)
+		return (json_null());
+	switch (bson_iter_type(it)) {
+	case BSON_TYPE_UTF8:
+		s = bson_iter_utf8(it, &len);
+		return (json_stringn(s, len));
+	case BSON_TYPE_INT32:
+		return (json_integer(bson_iter_int32(it)));
+	case BSON_TYPE_INT64:
+		return (json_integer(bson_iter_int64(it)));
+	case BSON_TYPE_DOUBLE:
+		return (json_real(bson_iter_double(it)));
+	case BSON_TYPE_BOOL:
+		return (json_boolean(bson_iter_bool(it)));
+	case BSON_TYPE_DATE_TIME:
+		return (date_json(bson_iter_date_time(it)));
+	case BSON_TYPE_DOCUMENT:
+		return (container_json(it, 0, depth));
+	case BSON_TYPE_ARRAY:
+		return (container_json(it, 1, depth));
+	case BSON_TYPE_OID:
+		bson_oid_to_string(bson_iter_oid(it), oid);
+		return (json_string(oid));
+	default:
+		return (json_null());
+	}
+}
+
+json_t *
+weir_event_doc_json(const bson_t *doc)
+{
+	bson_iter_t	it;
+	json_t		*out = json_object(), *v;
+
+	if (out == NULL || !bson_iter_init(&it, doc))
+		return (out);
+	while (bson_iter_next(&it)) {
+		const char *k = bson_iter_key(&it);
+
+		if ((v = value_json(&it, 0)) == NULL)
+			v = json_null();
+		json_object_set_new_nocheck(out, strcmp(k, "_id") == 0 ? "id" :
+		    k, v);
+	}
+	return (out);
+}
+
+json_t *
+weir_agg_row(const char *source, const char *type, int64_t start_ms,
+    int64_t width_ms, const struct weir_agg *a)
+{
+	json_t	*o = json_object();
+	int	v = a->values > 0;
+
+	if (o == NULL)
+		return (NULL);
+	json_object_set_new(o, "source", json_string(source));
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "window_start", date_json(start_ms));
+	json_object_set_new(o, "window_end", date_json(start_ms + width_ms));
+	json_object_set_new(o, "count", json_integer((json_int_t)a->count));
+	json_object_set_new(o, "values", json_integer((json_int_t)a->values));
+	json_object_set_new(o, "sum", json_real(a->sum));
+	json_object_set_new(o, "min", v ? json_real(a->min) : json_null());
+	json_object_set_new(o, "max", v ? json_real(a->max) : json_null());
+	json_object_set_new(o, "avg", v ? json_real(a->sum /
+	    (double)a->values) : json_null());
+	json_object_set_new(o, "first_ts", a->count > 0 ?
+	    date_json(a->first_ts_ms) : json_null());
+	json_object_set_new(o, "last_ts", a->count > 0 ?
+	    date_json(a->last_ts_ms) : json_null());
+	return (o);
+}
+
+int
+weir_rollup_init(struct weir_rollup *r, int64_t width_ms, size_t max_rows)
+{
+	memset(r, 0, sizeof(*r));
+	r->width_ms = width_ms;
+	r->max_rows = max_rows;
+	r->rows = json_array();
+	return (r->rows != NULL ? 0 : -1);
+}
+
+static int
+emit(struct weir_rollup *r)
+{
+	if (!r->have || r->agg.count == 0)
+		return (0);
+	if (json_array_size(r->rows) >= r->max_rows)
+		return (-1);
+	return (json_array_append_new(r->rows, weir_agg_row(r->source, r->type,
+	    r->start_ms, r->width_ms, &r->agg)));
+}
+
+int
+weir_rollup_add(struct weir_rollup *r, const char *source, const char *type,
+    int64_t start_ms, const struct weir_agg *a)
+{
+	int64_t	bucket = weir_window_start(start_ms, r->width_ms);
+	size_t	slen = strlen(source), tlen = strlen(type);
+
+	if (slen >= sizeof(r->source) || tlen >= sizeof(r->type))
+		return (0);	/* not a window weir wrote */
+	if (r->have && bucket == r->start_ms && strcmp(source, r->source) == 0 &&
+	    strcmp(type, r->type) == 0) {
+		weir_agg_merge(&r->agg, a);
+		return (0);
+	}
+	if (emit(r) == -1)
+		return (-1);
+	r->have = 1;
+	r->start_ms = bucket;
+	memcpy(r->source, source, slen + 1);
+	memcpy(r->type, type, tlen + 1);
+	weir_agg_init(&r->agg);
+	weir_agg_merge(&r->agg, a);
+	return (0);
+}
+
+json_t *
+weir_rollup_finish(struct weir_rollup *r)
+{
+	json_t	*rows;
+
+	if (emit(r) == -1)
+		return (NULL);
+	rows = r->rows;
+	r->rows = NULL;
+	r->have = 0;
+	return (rows);
+}
+
+void
+weir_rollup_free(struct weir_rollup *r)
+{
+	json_decref(r->rows);
+	r->rows = NULL;
+}

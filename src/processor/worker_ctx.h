@@ -1,0 +1,33 @@
+/* worker_ctx.h - what the threads of one Kore worker process share.
+ * Owned by weir.c; threads read it and poll `stop`. */
+#ifndef WEIR_WORKER_CTX_H
+#define WEIR_WORKER_CTX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "base/config.h"
+#include "base/metrics.h"
+#include "store/store.h"
+
+struct weir_worker_ctx {
+	const struct weir_config	*cfg;
+	struct weir_store		*store;
+	struct weir_worker_slot		*slot;
+	int				worker_id;
+	_Atomic int			stop;		/* set by teardown */
+	_Atomic int64_t			drain_deadline_ms;
+};
+
+/* Starts fn(arg) on a thread with every signal blocked; 0 or -1. Every
+ * thread of the worker starts here. */
+int	weir_thread_start(pthread_t *, void *(*fn)(void *), void *arg);
+/* Sleeps up to ms in short slices; returns early (1) once stop is set. */
+int	weir_ctx_sleep(struct weir_worker_ctx *, uint32_t ms);
+/* 1 when stopping and the drain time is used up. */
+int	weir_ctx_drain_expired(struct weir_worker_ctx *);
+/* Seed for a thread's backoff jitter. */
+uint64_t weir_ctx_seed(void);
+
+#endif

@@ -1,0 +1,35 @@
+/* store_priv.h - the store handle, shared by the files of store/.
+ * Nothing outside store/ may look inside it. */
+#ifndef WEIR_STORE_PRIV_H
+#define WEIR_STORE_PRIV_H
+
+#include <pthread.h>
+
+#include "store/store.h"
+
+struct weir_store {
+	mongoc_client_pool_t	*pool;
+	mongoc_uri_t		*uri;
+	char			db[WEIR_NAME_MAX];
+	enum weir_write_concern	wc_mode;
+	int			ttl_s;
+	pthread_mutex_t		setup_lock;
+	/* Held for every window write: FerretDB applies an update as
+	 * read-modify-write of the whole document, so two updates of one
+	 * window (delta, mark, claim, rebuild) racing each other can lose
+	 * one; MongoDB updates are atomic per document. On FerretDB it is
+	 * held for event inserts too (serial_writes): SQLite has one writer,
+	 * and a second one waits in sleeping retries that leave the store
+	 * idle, while a mutex hands the turn over at once. */
+	pthread_mutex_t		write_lock;
+	int			serial_writes;	/* valid once setup_done */
+	_Atomic int		setup_done;
+	mongoc_write_concern_t	*wc;		/* valid once setup_done */
+	bson_t			insert_opts;	/* idem */
+};
+
+/* A collection of the store's database; the caller destroys it. */
+mongoc_collection_t	*weir_store_coll(const struct weir_store *,
+			    mongoc_client_t *, const char *name);
+
+#endif
