@@ -23,9 +23,13 @@ from publisher import AsyncPublisher
 from conftest import NAMESPACE, REPO, it
 
 PLOT = REPO / "docs" / "images" / "cluster-scaling.svg"
-# Large enough that the backlog outlasts a few HPA syncs (15 s each) with
-# one processor storing ~6 000 events/s: 60 000 drained between two syncs.
-FLOOD = 150000
+# Published at a steady rate for 40 s, so that the queue holds thousands of
+# ready and unacknowledged messages through several HPA syncs (15 s each).
+# A burst drains between two syncs: one processor stores ~6 000 events/s.
+# More events make FerretDB the test's subject: it pushes no filter down, so
+# each window rebuild reads the whole events collection.
+FLOOD = 40000
+RATE = 1000
 
 
 def docs(text):
@@ -199,7 +203,7 @@ def test_keda_scales_processors_on_queue_depth_exactly_once(cluster):
     url = urllib.parse.urlparse(cluster.env["RABBITMQ_URL"])
     rec = Recorder(cluster)
     rec.sample()
-    pub = AsyncPublisher(url.port, "events", event_msgs(events), host=url.hostname)
+    pub = AsyncPublisher(url.port, "events", event_msgs(events), rate=RATE, host=url.hostname)
     pub.start()
     try:
         rec.until("more than one replica", lambda r: r[2] > 1, 180)
@@ -262,7 +266,7 @@ def svg(rows):
 <text x="{W - 54}" y="24">{rmax}</text><text x="{W - 54}" y="{H - B}">0</text>
 <polyline points="{depth}" fill="none" stroke="#2f6fb0" stroke-width="2"/>
 <polyline points="{reps}" fill="none" stroke="#c0392b" stroke-width="2"/>
-<text x="{L + 10}" y="40" fill="#2f6fb0">queue depth (ready + unacked, left axis)</text>
-<text x="{L + 10}" y="56" fill="#c0392b">replicas (right axis)</text>
+<text x="{x(tmax * 0.45):.0f}" y="{H - B - 100}" fill="#2f6fb0">queue depth (ready + unacked, left axis)</text>
+<text x="{x(tmax * 0.45):.0f}" y="{H - B - 84}" fill="#c0392b">replicas (right axis)</text>
 </svg>
 """
