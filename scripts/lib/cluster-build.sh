@@ -14,11 +14,11 @@ KEDA_REPLACES=(
 	github.com/newrelic/newrelic-client-go/v2=github.com/newrelic/newrelic-client-go/v2@v2.74.1
 	github.com/solarwinds/swo-sdk-go/swov1=github.com/solarwinds/swo-sdk-go/swov1@v0.13.1
 )
-K8S_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet)
+K8S_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 KEDA_COMMANDS=(operator adapter webhooks)
 
 CLUSTER_CACHE=${WEIR_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/cluster}
-CLUSTER_BIN=$CLUSTER_CACHE/bin-k8s-$K8S_VERSION-keda-$KEDA_VERSION-kwok-$KWOK_VERSION
+CLUSTER_BIN=$CLUSTER_CACHE/bin-k8s-$K8S_VERSION-keda-$KEDA_VERSION-kwok-$KWOK_VERSION-promop-$PROMETHEUS_OPERATOR_VERSION
 
 # module_dir MODULE@VERSION: downloads a module into Go's module cache and
 # prints its directory; names the module when the proxy refuses it.
@@ -105,16 +105,32 @@ copy_prometheus_operator_crds() {
 	cp "$dir/example/prometheus-operator-crd/"*.yaml "$work/share/prometheus-operator-crds/"
 }
 
+# have_all DIR NAME...: succeeds when DIR has every NAME, executable.
+have_all() {
+	local dir=$1 name
+	shift
+	for name; do
+		[[ -x $dir/$name ]] || return 1
+	done
+}
+
 # cluster_build: makes $CLUSTER_BIN (bin/ and share/) unless it is there.
 cluster_build() {
 	[[ -f $CLUSTER_BIN/.complete ]] && return 0
 	command -v go >/dev/null || die "go is not installed (scripts/install-deps installs it)"
 	# An interrupted build resumes: each step is skipped once its output is there.
-	local work=$CLUSTER_CACHE/work-k8s-$K8S_VERSION-keda-$KEDA_VERSION-kwok-$KWOK_VERSION
+	local work=$CLUSTER_CACHE/work-${CLUSTER_BIN##*/bin-} lock
 	mkdir -p "$work/bin"
+	# One build at a time: worktrees and CI share this cache.
+	exec {lock}>"$CLUSTER_CACHE/build.lock"
+	flock "$lock"
+	if [[ -f $CLUSTER_BIN/.complete ]]; then
+		exec {lock}>&-
+		return 0
+	fi
 	log "building Kubernetes $K8S_VERSION, KEDA $KEDA_VERSION and KWOK $KWOK_VERSION from their module sources (once; 10-40 min cold on 2 cores)"
 	[[ -d $work/share/prometheus-operator-crds ]] || copy_prometheus_operator_crds "$work"
-	[[ -x $work/bin/kubelet ]] || build_kubernetes "$work"
+	have_all "$work/bin" "${K8S_COMMANDS[@]}" || build_kubernetes "$work"
 	[[ -x $work/bin/keda-webhooks ]] || build_keda "$work"
 	[[ -x $work/bin/kwok ]] || build_kwok "$work"
 	rm -rf "$CLUSTER_BIN"
@@ -122,5 +138,6 @@ cluster_build() {
 	mv "$work/bin" "$work/share" "$CLUSTER_BIN/"
 	rm -rf "$work"
 	touch "$CLUSTER_BIN/.complete"
+	exec {lock}>&-
 	log "cluster binaries in $CLUSTER_BIN/bin"
 }

@@ -21,9 +21,12 @@ default-user.conf names, as the broker's own container would.
 """
 import argparse
 import base64
+import contextlib
+import glob
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import ssl
@@ -128,6 +131,7 @@ class Pod:
         self.waiting = None
         self.started_at = None
         self.ready = False
+        self.failures, self.next_probe = 0, 0.0
         self.cpu = Cpu()
 
     def user(self):
@@ -209,26 +213,37 @@ class Pod:
         if uid is not None:
             groups = f"--groups={fs_group}" if fs_group is not None else "--clear-groups"
             cmd = ["setpriv", f"--reuid={uid}", f"--regid={gid if gid is not None else uid}", groups,
-                   "--inh-caps=-all"] + cmd
+                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"] + cmd
         script.append("exec " + " ".join(q(c) for c in cmd))
         logf = open(os.path.join(self.dir, "weir.log"), "ab")
         self.proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script)],
                                      env=env, stdout=logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         logf.close()
+        with open(os.path.join(self.dir, "pid"), "w") as f:
+            f.write(f"{self.proc.pid}\n")
         self.started_at, self.ready, self.waiting = now(), False, None
+        self.failures, self.next_probe = 0, time.monotonic()
         log(f"{self.key}: started {' '.join(cmd)} (pid {self.proc.pid}, port {self.port})")
 
     def probe(self):
-        probe = (self.container.get("readinessProbe") or {}).get("httpGet")
-        if not probe:
+        """The readiness probe as the kubelet runs it: every periodSeconds,
+        unready after failureThreshold failures in a row, ready on a success."""
+        spec = self.container.get("readinessProbe") or {}
+        http = spec.get("httpGet")
+        if not http:
             return True
+        if time.monotonic() < self.next_probe:
+            return self.ready
+        self.next_probe = time.monotonic() + spec.get("periodSeconds", 10)
         try:
-            url = f"http://127.0.0.1:{self.port}{probe.get('path', '/')}"
-            with urllib.request.urlopen(url, timeout=3) as r:
-                return 200 <= r.status < 400
+            url = f"http://127.0.0.1:{self.port}{http.get('path', '/')}"
+            with urllib.request.urlopen(url, timeout=spec.get("timeoutSeconds", 1)) as r:
+                ok = 200 <= r.status < 400
         except (urllib.error.URLError, OSError):
-            return False
+            ok = False
+        self.failures = 0 if ok else self.failures + 1
+        return ok or (self.ready and self.failures < spec.get("failureThreshold", 3))
 
     def status(self):
         c = self.container
@@ -284,6 +299,10 @@ class Pod:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
             log(f"{self.key}: exited with {self.proc.returncode}")
+        # The copies of the pod's Secrets go with it.
+        shutil.rmtree(os.path.join(self.dir, "volumes"), ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.dir, "pid"))
 
     def pids(self):
         """The process and its descendants (Kore's parent and workers)."""
@@ -342,6 +361,7 @@ class Runner:
     def __init__(self):
         self.api = Api(ARGS.kubeconfig)
         self.pods = {}
+        self.stopping = []
         self.lock = threading.Lock()
         self.broker_users = {}
 
@@ -349,6 +369,9 @@ class Runner:
         listed = {p["metadata"]["uid"]: p for p in self.api.pods(WEIR) if p["spec"].get("nodeName")}
         for uid, pod in listed.items():
             if pod["metadata"].get("deletionTimestamp"):
+                if uid not in self.pods:
+                    # Deleted before it ever ran here (or while we were down).
+                    self.finish(pod)
                 continue
             with self.lock:
                 if uid not in self.pods:
@@ -362,17 +385,24 @@ class Runner:
             if pod is None or pod["metadata"].get("deletionTimestamp"):
                 with self.lock:
                     del self.pods[uid]
-                threading.Thread(target=self.terminate, args=(p, pod), daemon=True).start()
+                t = threading.Thread(target=self.terminate, args=(p, pod))
+                t.start()
+                self.stopping.append(t)
+        self.stopping = [t for t in self.stopping if t.is_alive()]
 
     def terminate(self, p, pod):
         grace = (pod or p.pod)["spec"].get("terminationGracePeriodSeconds", 30)
         p.stop(grace)
         if pod is not None:
-            try:
-                self.api.delete_now(pod)
-            except urllib.error.HTTPError as e:
-                if e.code not in (404, 409):
-                    log(f"{p.key}: delete: {e}")
+            self.finish(pod)
+
+    def finish(self, pod):
+        """Deletes a pod whose process is gone, as the kubelet does last."""
+        try:
+            self.api.delete_now(pod)
+        except urllib.error.HTTPError as e:
+            if e.code not in (404, 409):
+                log(f"{pod['metadata']['name']}: delete: {e}")
 
     def broker_user(self):
         """The rabbitmq pods' default-user.conf user, created in the cluster's broker."""
@@ -478,20 +508,39 @@ def serve_metrics(runner):
 
 def register_metrics_api(api):
     """metrics.k8s.io served by this process, through an ExternalName Service."""
+    with open(ARGS.ca, "rb") as f:
+        ca = base64.b64encode(f.read()).decode()
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "weir-pod-runner", "namespace": "kube-system"},
            "spec": {"type": "ExternalName", "externalName": "localhost",
                     "ports": [{"name": "https", "port": ARGS.metrics_port}]}}
     aps = {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
            "metadata": {"name": "v1beta1.metrics.k8s.io"},
            "spec": {"service": {"name": "weir-pod-runner", "namespace": "kube-system", "port": ARGS.metrics_port},
-                    "group": "metrics.k8s.io", "version": "v1beta1", "insecureSkipTLSVerify": True,
+                    "group": "metrics.k8s.io", "version": "v1beta1", "caBundle": ca,
                     "groupPriorityMinimum": 100, "versionPriority": 100}}
     for obj in (svc, aps):
         subprocess.run([ARGS.kubectl, "--kubeconfig", ARGS.kubeconfig, "apply", "-f", "-"],
                        input=json.dumps(obj).encode(), check=True, stdout=subprocess.DEVNULL)
 
 
+def kill_leftovers():
+    """weir processes a runner that died left behind: this one does not adopt
+    them, so they must go before it starts the pods' processes anew."""
+    for pidfile in glob.glob(os.path.join(ARGS.state, "pods", "*", "pid")):
+        try:
+            with open(pidfile) as f:
+                pid = int(f.read())
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().startswith("weir"):  # not a reused pid
+                    os.killpg(pid, signal.SIGKILL)
+                    log(f"killed a leftover weir ({pidfile})")
+        except (OSError, ValueError):
+            pass
+        os.unlink(pidfile)
+
+
 def main():
+    kill_leftovers()
     runner = Runner()
     serve_metrics(runner)
     register_metrics_api(runner.api)
@@ -501,18 +550,18 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     log("running weir pods")
     while not stopping.is_set():
-        try:
-            runner.broker_user()
-            runner.sync()
-        except (urllib.error.URLError, OSError, ValueError) as e:
-            log(f"sync: {e}")
+        for step in (runner.sync, runner.broker_user):
+            try:
+                step()
+            except (urllib.error.URLError, OSError, ValueError) as e:
+                log(f"{step.__name__}: {e}")
         stopping.wait(1)
     # As a node shutting down: every pod is told at once, then waited for.
     stops = [threading.Thread(target=p.stop, args=(p.spec.get("terminationGracePeriodSeconds", 30),))
              for p in runner.pods.values()]
     for t in stops:
         t.start()
-    for t in stops:
+    for t in stops + runner.stopping:
         t.join()
     log("stopped")
 
@@ -529,5 +578,6 @@ if __name__ == "__main__":
     ap.add_argument("--metrics-port", type=int, required=True)
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
+    ap.add_argument("--ca", required=True, help="the CA that signed --cert, for the APIService")
     ARGS = ap.parse_args()
     main()

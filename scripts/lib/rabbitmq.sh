@@ -160,6 +160,7 @@ rabbitmq_start() {
 	local dir=$1 amqp=$2 mgmt=$3 prom=$4 dist=$5
 	local node="weir${amqp}${RABBITMQ_IP#127.0.0.1}@localhost" name p pid
 	node=${node//./-}
+	local ip
 	require_port amqp "$amqp"
 	require_port mgmt "$mgmt"
 	require_port prometheus "$prom"
@@ -181,8 +182,10 @@ rabbitmq_start() {
 	fi
 	for name in amqp:"$amqp" mgmt:"$mgmt" prometheus:"$prom" dist:"$dist"; do
 		p=${name#*:}
-		! port_open "$p" "$RABBITMQ_IP" ||
-			die "RabbitMQ ${name%%:*} port $p on $RABBITMQ_IP is already in use"
+		# The distribution port is on 127.0.0.1 whatever the listeners' address.
+		ip=$RABBITMQ_IP
+		[[ ${name%%:*} != dist ]] || ip=127.0.0.1
+		! port_open "$p" "$ip" || die "RabbitMQ ${name%%:*} port $p on $ip is already in use"
 	done
 
 	mkdir -p "$dir/mnesia" "$dir/log"
