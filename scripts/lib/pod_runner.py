@@ -344,11 +344,17 @@ class Runner:
         self.pods = {}
         self.lock = threading.Lock()
         self.broker_users = {}
+        self.stopping = set()
 
     def sync(self):
         listed = {p["metadata"]["uid"]: p for p in self.api.pods(WEIR) if p["spec"].get("nodeName")}
         for uid, pod in listed.items():
             if pod["metadata"].get("deletionTimestamp"):
+                # Deleted before this runner started it (a rollout undone at
+                # once): nothing runs, and as a kubelet would, it lets the pod go
+                # now; else it would stay Terminating and block its namespace.
+                if uid not in self.pods and uid not in self.stopping:
+                    self.remove(pod)
                 continue
             with self.lock:
                 if uid not in self.pods:
@@ -362,17 +368,23 @@ class Runner:
             if pod is None or pod["metadata"].get("deletionTimestamp"):
                 with self.lock:
                     del self.pods[uid]
+                    self.stopping.add(uid)
                 threading.Thread(target=self.terminate, args=(p, pod), daemon=True).start()
 
     def terminate(self, p, pod):
-        grace = (pod or p.pod)["spec"].get("terminationGracePeriodSeconds", 30)
-        p.stop(grace)
-        if pod is not None:
-            try:
-                self.api.delete_now(pod)
-            except urllib.error.HTTPError as e:
-                if e.code not in (404, 409):
-                    log(f"{p.key}: delete: {e}")
+        try:
+            p.stop((pod or p.pod)["spec"].get("terminationGracePeriodSeconds", 30))
+            if pod is not None:
+                self.remove(pod)
+        finally:
+            self.stopping.discard(p.pod["metadata"]["uid"])
+
+    def remove(self, pod):
+        try:
+            self.api.delete_now(pod)
+        except urllib.error.HTTPError as e:
+            if e.code not in (404, 409):
+                log(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: delete: {e}")
 
     def broker_user(self):
         """The rabbitmq pods' default-user.conf user, created in the cluster's broker."""
