@@ -368,7 +368,8 @@ def test_ci_host_check_as_the_deployer(cluster, tmp_path):
         kubectl.write_text(f'#!/bin/sh\nexec {cluster.kubectl_bin} --kubeconfig {cluster.env["KUBECONFIG"]} '
                            f'--as=system:serviceaccount:{NAMESPACE}:{account} "$@"\n')
         kubectl.chmod(0o755)
-        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "WEIR_HOST": weir_host}
+        # HOME: kubectl's cache goes there, else into the working directory.
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "WEIR_HOST": weir_host}
         r = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step], env=env,
                            capture_output=True, text=True, timeout=60)
         return r.returncode, r.stdout + r.stderr
