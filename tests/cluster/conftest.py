@@ -6,6 +6,7 @@ The integration tests' helpers (event catalogue, confirming publisher,
 aggregate recount) are loaded from tests/integration, so there is one copy.
 """
 import importlib.util
+import itertools
 import json
 import os
 import pathlib
@@ -29,6 +30,8 @@ NAMESPACE = "data-processing"
 SITE_HOST = "weir.k8s-test.internal"
 SITE_IMAGE = "registry.k8s-test.internal:5000/weir"
 SITE_TAG = "0.0.0-k8s-test"
+# Numbers the recorded kubectl call logs of a session.
+_calls = itertools.count()
 
 
 class Cluster:
@@ -52,15 +55,41 @@ class Cluster:
     def get(self, *args, namespace=NAMESPACE):
         return json.loads(self.kubectl("get", *args, "-o", "json", namespace=namespace).stdout)
 
-    def script(self, name, *args, timeout=900):
-        """Runs the copy's scripts/NAME against the cluster; returns the result."""
-        env = dict(os.environ, KUBECTL=self.kubectl_bin, KUBECONFIG=self.env["KUBECONFIG"])
-        return subprocess.run([str(self.work / "scripts" / name), *args], env=env,
+    def script(self, name, *args, repo=None, env=None, timeout=900):
+        """Runs scripts/NAME of the copy `repo` (default: the `work` copy)
+        against the cluster, with `env` added; returns the result."""
+        env = {**os.environ, "KUBECTL": self.kubectl_bin, "KUBECONFIG": self.env["KUBECONFIG"], **(env or {})}
+        return subprocess.run([str((repo or self.work) / "scripts" / name), *args], env=env,
                               capture_output=True, text=True, timeout=timeout)
 
-    def load_image(self, image):
-        subprocess.run([str(REPO / "scripts" / "cluster"), "load-image", image, str(REPO / "build" / "weir")],
+    def recorded(self, name, *args, **kw):
+        """script() with KUBECTL a wrapper that notes each call's arguments,
+        one line a call, and lets the cluster's kubectl answer it; returns
+        the result and the calls."""
+        log = self.work.parent / f"kubectl-calls-{next(_calls)}"
+        wrapper = self.work.parent / "kubectl-recorder"
+        if not wrapper.exists():
+            wrapper.write_text(f'#!/bin/sh\nprintf \'%s\\n\' "$*" >>"$KUBECTL_CALLS"\n'
+                               f'exec {shlex.quote(self.kubectl_bin)} "$@"\n')
+            wrapper.chmod(0o755)
+        log.touch()
+        r = self.script(name, *args, env=dict(kw.pop("env", None) or {}, KUBECTL=str(wrapper),
+                                              KUBECTL_CALLS=str(log)), **kw)
+        return r, log.read_text().splitlines()
+
+    def load_image(self, image, binary=REPO / "build" / "weir"):
+        subprocess.run([str(REPO / "scripts" / "cluster"), "load-image", image, str(binary)],
                        check=True, capture_output=True)
+
+    def reset_namespace(self):
+        """Deletes weir's namespace and makes Released volumes available
+        again: StatefulSet volume claims are immutable, so dev and
+        production cannot be applied over each other."""
+        self.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=180s", namespace=None)
+        for pv in self.get("pv", namespace=None)["items"]:
+            if pv["status"].get("phase") == "Released":
+                self.kubectl("patch", "pv", pv["metadata"]["name"], "--type=json",
+                             "-p", '[{"op": "remove", "path": "/spec/claimRef"}]', namespace=None)
 
     def image_of(self, deployment):
         d = self.get("deployment", deployment)
@@ -72,11 +101,9 @@ class Cluster:
                        if not p["metadata"].get("deletionTimestamp")})
 
 
-@pytest.fixture(scope="session")
-def work(tmp_path_factory):
-    """A copy of scripts/ and k8s/ without secrets or site settings, as in a
-    fresh clone; deploy.sh writes its own there."""
-    w = tmp_path_factory.mktemp("cluster-work")
+def copy_work(w):
+    """A copy of scripts/ and k8s/ in `w` without secrets or site settings,
+    as in a fresh clone; deploy.sh writes its own there."""
     for d in ("scripts", "k8s"):
         shutil.copytree(REPO / d, w / d, symlinks=True)
     for o in ("dev", "production"):
@@ -87,16 +114,15 @@ def work(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def work(tmp_path_factory):
+    return copy_work(tmp_path_factory.mktemp("cluster-work"))
+
+
+@pytest.fixture(scope="session")
 def cluster(work):
-    """The cluster, without weir's namespace from an earlier run: StatefulSet
-    volume claims are immutable, so dev and production cannot be applied over
-    each other. Released volumes are made available again."""
+    """The cluster, without weir's namespace from an earlier run."""
     c = Cluster(work)
-    c.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=180s", namespace=None)
-    for pv in c.get("pv", namespace=None)["items"]:
-        if pv["status"].get("phase") == "Released":
-            c.kubectl("patch", "pv", pv["metadata"]["name"], "--type=json",
-                      "-p", '[{"op": "remove", "path": "/spec/claimRef"}]', namespace=None)
+    c.reset_namespace()
     return c
 
 
