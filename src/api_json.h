@@ -16,6 +16,16 @@
  * RFC 3339 strings in UTC. NULL when out of memory. */
 json_t	*weir_event_doc_json(const bson_t *doc);
 
+/* `v` in the shortest form that reads back as the same double ("0.58",
+ * "1e+300", "-0.0"; ".0" added when it would read as an integer). `buf`
+ * must hold WEIR_JSON_DOUBLE_MAX bytes; returns the length. */
+#define WEIR_JSON_DOUBLE_MAX	32
+size_t	weir_json_double(double v, char *buf);
+
+/* A compact JSON text of `o` as json_dumps(o, JSON_COMPACT) writes it, but
+ * with reals in weir_json_double's form. NULL when out of memory; free(). */
+char	*weir_json_dumps(const json_t *o);
+
 /* Reads a stored 1-minute window's figures; -1 if it lacks them. */
 int	weir_window_doc_read(const bson_t *doc, const char **source,
 	    const char **type, int64_t *start_ms, struct weir_agg *);
