@@ -1,5 +1,5 @@
-# bench/lib/proc.sh - what bench/e2e and bench/api read from /proc and the clock: CPU time
-# of processes and of the tree under a pid, epoch ms. Source it from a bash script with `set -euo pipefail`.
+# bench/lib/proc.sh - what the benchmarks read from /proc, the clock and perf: CPU time of
+# processes and of the tree under a pid, epoch ms, a profile's top lines. Source it with `set -euo pipefail`.
 # shellcheck shell=bash
 
 # now_ms: epoch milliseconds.
@@ -74,4 +74,13 @@ tree_idle() {
 		((b - a < 5000000)) && return 0
 	done
 	return 1
+}
+
+# perf_top DATA LINES REPORT_ARGS...: the first LINES entries of
+# `perf report -i DATA REPORT_ARGS --stdio`, without its comments.
+perf_top() {
+	local data=$1 lines=$2
+	shift 2
+	{ perf report -i "$data" "$@" --stdio 2>/dev/null || true; } |
+		grep -v -e '^#' -e '^$' | head -n "$lines" || true
 }
