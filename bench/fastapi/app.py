@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # bench/fastapi/app.py - the earlier design's API stack (FastAPI + uvicorn + pymongo) serving /data,
-# the reference bench/api compares weir's /v1/events against. Same query: newest 100 events.
+# the reference bench/api compares weir's /v1/events and /v1/events/{id} against. Same queries.
 """GET /data?limit=N: the newest N events (ts, then _id, descending), as JSON.
+GET /data/{id}: one event by id, as JSON; 404 when there is none.
 
 Run: MONGODB_URI=... WEIR_MONGODB_DATABASE=... uvicorn app:app (from bench/fastapi).
 Debian's python3-fastapi, python3-uvicorn and python3-pymongo.
@@ -39,3 +40,14 @@ def data(limit: int = Query(100, ge=1, le=1000)):
     except pymongo.errors.PyMongoError as e:
         raise HTTPException(503, str(e)) from e
     return {"items": items, "count": len(items), "limit": limit}
+
+
+@app.get("/data/{event_id}")
+def one(event_id: str):
+    try:
+        doc = events.find_one({"_id": event_id}, max_time_ms=5000)
+    except pymongo.errors.PyMongoError as e:
+        raise HTTPException(503, str(e)) from e
+    if doc is None:
+        raise HTTPException(404, "no such event")
+    return _json(doc)

@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """bench/lib/watch.py - bench/e2e's observer: waits until weir has stored N
-events, sampling weir's RSS, with one process and one kept-alive connection
-(forking curl ten times a second cost the measured machine ~10 % of a core).
+events, sampling weir's RSS and PSS, with one process and one kept-alive
+connection (forking curl ten times a second cost the measured machine ~10 %
+of a core).
 
 Prints done_ms=<epoch ms> when weir_events_stored_total reached N. Exit 3 when
-the counter did not move for --stall seconds, 4 when weir's parent died."""
+the counter did not move for --stall seconds, 4 when weir's parent died.
+Without --addr it only samples the process tree of --pid until it exits
+(exit 0), for a consumer that says itself when it is done."""
 import argparse
 import http.client
 import os
@@ -29,14 +32,18 @@ def children(pid):
     return out
 
 
-def rss_kib(pids):
+def proc_kib(pids, name, field):
+    """The sum of one "Field: N kB" line of /proc/PID/NAME over pids:
+    status VmRSS:, or smaps_rollup Pss: (shared pages split between
+    their users)."""
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/status") as f:
+            with open(f"/proc/{pid}/{name}") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(field):
                         total += int(line.split()[1])
+                        break
         except OSError:
             pass
     return total
@@ -76,34 +83,41 @@ class Metrics:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--addr", required=True, help="weir's HOST:PORT")
-    ap.add_argument("-n", type=int, required=True)
+    ap.add_argument("--addr", help="weir's HOST:PORT")
+    ap.add_argument("-n", type=int, default=0)
     ap.add_argument("--pid", type=int, required=True, help="weir's parent")
     ap.add_argument("--samples", required=True,
-                    help="file for 'epoch_ms rss_kib stored' every 0.5 s")
+                    help="file for 'epoch_ms rss_kib stored pss_kib' every "
+                    "0.5 s")
     ap.add_argument("--stall", type=float, default=60)
     a = ap.parse_args()
-    host, port = a.addr.rsplit(":", 1)
-    m = Metrics(host, int(port))
+    m = None
+    if a.addr is not None:
+        host, port = a.addr.rsplit(":", 1)
+        m = Metrics(host, int(port))
     stored, last, last_change, next_sample = 0, -1, time.monotonic(), 0.0
     with open(a.samples, "w") as samples:
-        while stored < a.n:
+        while m is None or stored < a.n:
             time.sleep(0.1)
-            got = m.stored()
+            if m is None and not alive(a.pid):
+                return 0
+            got = m.stored() if m is not None else None
             stored = got if got is not None else stored
             now = time.monotonic()
             if stored != last:
                 last, last_change = stored, now
             if now >= next_sample:
                 pids = [a.pid] + children(a.pid)
-                samples.write(f"{int(time.time() * 1000)} {rss_kib(pids)} "
-                              f"{stored}\n")
+                samples.write(f"{int(time.time() * 1000)} "
+                              f"{proc_kib(pids, 'status', 'VmRSS:')} "
+                              f"{stored} "
+                              f"{proc_kib(pids, 'smaps_rollup', 'Pss:')}\n")
                 samples.flush()
                 next_sample = now + 0.5
             if not alive(a.pid):
                 print(f"stored={stored}")
                 return 4
-            if now - last_change > a.stall:
+            if m is not None and now - last_change > a.stall:
                 print(f"stored={stored}")
                 return 3
     print(f"done_ms={int(time.time() * 1000)}")

@@ -1,8 +1,12 @@
 /* api_json.c - BSON documents to the API's JSON, and window rollups.
  * Dates become RFC 3339 strings; avg is sum / (events carrying a value). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_json.h"
+#include "base/textbuf.h"
 #include "base/timestamp.h"
 
 static json_t	*value_json(const bson_iter_t *, int depth);
@@ -182,4 +186,131 @@ weir_rollup_free(struct weir_rollup *r)
 {
 	json_decref(r->rows);
 	r->rows = NULL;
+}
+
+size_t
+weir_json_double(double v, char *buf)
+{
+	int	p, n = 0;
+
+	/* %.15g is shortest for any normal double whose shortest form has at
+	 * most 15 digits (%g drops trailing zeros); subnormals carry fewer
+	 * digits, so try every precision there. %.17g always reads back. */
+	for (p = fpclassify(v) == FP_SUBNORMAL ? 1 : 15; p <= 17; p++) {
+		n = snprintf(buf, WEIR_JSON_DOUBLE_MAX, "%.*g", p, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (isfinite(v) && strpbrk(buf, ".e") == NULL) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	}
+	return ((size_t)n);
+}
+
+static void
+dump_string(struct weir_textbuf *b, const char *s, size_t len)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			i, from = 0;
+	char			esc[7] = "\\u00";
+
+	weir_textbuf_append(b, "\"", 1);
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)s[i];
+		const char	*e = NULL;
+		size_t		elen = 2;
+
+		switch (c) {
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		default:
+			if (c >= 0x20)
+				continue;
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			e = esc;
+			elen = 6;
+		}
+		weir_textbuf_append(b, s + from, i - from);
+		weir_textbuf_append(b, e, elen);
+		from = i + 1;
+	}
+	weir_textbuf_append(b, s + from, len - from);
+	weir_textbuf_append(b, "\"", 1);
+}
+
+static void
+dump(struct weir_textbuf *b, const json_t *o, int depth)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+	char		 num[WEIR_JSON_DOUBLE_MAX];
+
+	if (depth > 2048) {
+		b->oom = 1;	/* jansson's own limit: not a tree we built */
+		return;
+	}
+	switch (json_typeof(o)) {
+	case JSON_OBJECT:
+		weir_textbuf_append(b, "{", 1);
+		i = 0;
+		json_object_foreach((json_t *)o, k, v) {
+			if (i++ > 0)
+				weir_textbuf_append(b, ",", 1);
+			dump_string(b, k, strlen(k));
+			weir_textbuf_append(b, ":", 1);
+			dump(b, v, depth + 1);
+		}
+		weir_textbuf_append(b, "}", 1);
+		break;
+	case JSON_ARRAY:
+		weir_textbuf_append(b, "[", 1);
+		json_array_foreach(o, i, v) {
+			if (i > 0)
+				weir_textbuf_append(b, ",", 1);
+			dump(b, v, depth + 1);
+		}
+		weir_textbuf_append(b, "]", 1);
+		break;
+	case JSON_STRING:
+		dump_string(b, json_string_value(o), json_string_length(o));
+		break;
+	case JSON_INTEGER:
+		weir_textbuf_printf(b, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(o));
+		break;
+	case JSON_REAL:
+		weir_textbuf_append(b, num, weir_json_double(json_real_value(o),
+		    num));
+		break;
+	case JSON_TRUE:
+		weir_textbuf_append(b, "true", 4);
+		break;
+	case JSON_FALSE:
+		weir_textbuf_append(b, "false", 5);
+		break;
+	case JSON_NULL:
+		weir_textbuf_append(b, "null", 4);
+		break;
+	}
+}
+
+char *
+weir_json_dumps(const json_t *o)
+{
+	struct weir_textbuf	b = { 0 };
+
+	dump(&b, o, 0);
+	if (b.oom || b.data == NULL) {
+		weir_textbuf_free(&b);
+		return (NULL);
+	}
+	return (b.data);
 }

@@ -16,6 +16,16 @@
  * RFC 3339 strings in UTC. NULL when out of memory. */
 json_t	*weir_event_doc_json(const bson_t *doc);
 
+/* `v` in the shortest form that reads back as the same double ("0.58",
+ * "1e+300", "-0.0"; ".0" added when it would read as an integer). `buf`
+ * must hold WEIR_JSON_DOUBLE_MAX bytes; returns the length. */
+#define WEIR_JSON_DOUBLE_MAX	32
+size_t	weir_json_double(double v, char *buf);
+
+/* A compact JSON text of `o` as json_dumps(o, JSON_COMPACT) writes it, but
+ * with reals in weir_json_double's form. NULL when out of memory; free(). */
+char	*weir_json_dumps(const json_t *o);
+
 /* Rolls sorted 1-minute windows (by source, type, start) up into windows
  * of `width_ms`, emitting one JSON row per (source, type, window). */
 struct weir_rollup {

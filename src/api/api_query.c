@@ -26,7 +26,7 @@ weir_api_reply_problem(struct weir_api_reply *r, int status,
 void
 weir_api_reply_json(struct weir_api_reply *r, int status, json_t *o)
 {
-	r->body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	r->body = o != NULL ? weir_json_dumps(o) : NULL;
 	json_decref(o);
 	if (r->body == NULL) {
 		weir_api_reply_problem(r, 503, "out of memory rendering the "
@@ -104,7 +104,7 @@ page_add(struct page *p, const bson_t *doc)
 		return (-1);
 	}
 	if ((o = weir_event_doc_json(doc)) == NULL ||
-	    (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+	    (s = weir_json_dumps(o)) == NULL) {
 		json_decref(o);
 		return (0);
 	}

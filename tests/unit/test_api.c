@@ -416,6 +416,79 @@ START_TEST(test_event_doc_json)
 }
 END_TEST
 
+/* Reads back what weir_json_double wrote; the bits must be equal. */
+static void
+assert_round_trip(double v, const char *want)
+{
+	char	buf[WEIR_JSON_DOUBLE_MAX];
+	size_t	n = weir_json_double(v, buf);
+	double	back = strtod(buf, NULL);
+
+	ck_assert_uint_eq(n, strlen(buf));
+	ck_assert_msg(memcmp(&back, &v, sizeof(v)) == 0,
+	    "%.17g printed as %s reads back as %.17g", v, buf, back);
+	if (want != NULL)
+		ck_assert_str_eq(buf, want);
+}
+
+START_TEST(test_json_double_shortest)
+{
+	double	x = 1.0;
+
+	assert_round_trip(0.58, "0.58");
+	assert_round_trip(21.37, "21.37");
+	assert_round_trip(0.1 + 0.2, "0.30000000000000004");
+	assert_round_trip(1e300, "1e+300");
+	assert_round_trip(-1e-300, "-1e-300");
+	assert_round_trip(1.7976931348623157e308, "1.7976931348623157e+308");
+	assert_round_trip(2.2250738585072014e-308, "2.2250738585072014e-308");
+	/* Subnormals: the smallest, the largest, one in between. */
+	assert_round_trip(4.9406564584124654e-324, "5e-324");
+	assert_round_trip(2.2250738585072009e-308, "2.225073858507201e-308");
+	assert_round_trip(1.5e-320, "1.5e-320");
+	/* Zeros and integers stay reals; the sign of -0.0 survives. */
+	assert_round_trip(0.0, "0.0");
+	assert_round_trip(-0.0, "-0.0");
+	assert_round_trip(42.0, "42.0");
+	/* Integers above 2^53: exact, never rounded to a neighbour. */
+	assert_round_trip(9007199254740992.0, "9007199254740992.0");
+	assert_round_trip(9007199254740994.0, "9007199254740994.0");
+	assert_round_trip(18014398509481988.0, "18014398509481988.0");
+	assert_round_trip(1e16, "1e+16");
+	assert_round_trip(123456789012345680.0, "1.2345678901234568e+17");
+	/* Every power of two the type holds, and their neighbours. */
+	for (int i = 0; i < 2098; i++, x /= 2) {
+		assert_round_trip(x, NULL);
+		assert_round_trip(nextafter(x, 0), NULL);
+		assert_round_trip(-nextafter(x, 2 * x + 1), NULL);
+	}
+	x = 1.0;
+	for (int i = 0; i < 1024; i++, x *= 2)
+		assert_round_trip(nextafter(x, 0), NULL);
+}
+END_TEST
+
+START_TEST(test_json_dumps)
+{
+	json_t	*o = json_pack("{s:f,s:f,s:I,s:s,s:[b,n,f],s:{}}", "value",
+	    0.58, "big", 1e300, "n", (json_int_t)-9007199254740993LL,
+	    "s", "a\"b\\c\n\x01\x1f/\xc3\xa9", "arr", 1, -0.0, "o");
+	char	*s = weir_json_dumps(o);
+	json_t	*back;
+
+	ck_assert_str_eq(s, "{\"value\":0.58,\"big\":1e+300,"
+	    "\"n\":-9007199254740993,\"s\":\"a\\\"b\\\\c\\n\\u0001\\u001F/\xc3\xa9\","
+	    "\"arr\":[true,null,-0.0],\"o\":{}}");
+	/* jansson reads it back to the same tree. */
+	back = json_loads(s, 0, NULL);
+	ck_assert_ptr_nonnull(back);
+	ck_assert(json_equal(o, back));
+	free(s);
+	json_decref(back);
+	json_decref(o);
+}
+END_TEST
+
 Suite *
 api_suite(void)
 {
@@ -436,6 +509,8 @@ api_suite(void)
 	tcase_add_test(tc, test_rollup_no_values_and_cap);
 	tcase_add_test(tc, test_problem);
 	tcase_add_test(tc, test_event_doc_json);
+	tcase_add_test(tc, test_json_double_shortest);
+	tcase_add_test(tc, test_json_dumps);
 	suite_add_tcase(s, tc);
 	return (s);
 }
