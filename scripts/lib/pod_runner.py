@@ -214,7 +214,9 @@ class Pod:
             groups = f"--groups={fs_group}" if fs_group is not None else "--clear-groups"
             cmd = ["setpriv", f"--reuid={uid}", f"--regid={gid if gid is not None else uid}", groups,
                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"] + cmd
-        script.append("exec " + " ".join(q(c) for c in cmd))
+        # A container starts in its image's working directory, not in the
+        # runner's (which the pod's /tmp may hide): weir's image has /.
+        script.append("cd / && exec " + " ".join(q(c) for c in cmd))
         logf = open(os.path.join(self.dir, "weir.log"), "ab")
         self.proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script)],
                                      env=env, stdout=logf, stderr=subprocess.STDOUT,
