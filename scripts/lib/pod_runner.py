@@ -197,11 +197,13 @@ class Pod:
         env = self.env()
         mounts = self.volumes(fs_group)
         q = shlex.quote
-        # The binary is bound under /run so that the pod's user need not
-        # reach the repository; /run is the pod's own tmpfs.
+        # The image (a binary, or a directory holding `weir` and what it
+        # runs) is bound under /run so that the pod's user need not reach the
+        # repository, which the pod's own /tmp may hide; /run is the pod's tmpfs.
+        image = "/run/weir-image" if os.path.isdir(binary) else "/run/weir-image/weir"
         script = [f"mount --bind {q(ARGS.hosts)} /etc/hosts", "mount -t tmpfs -o mode=0755 tmpfs /run",
                   "mkdir -p /run/weir-image && touch /run/weir-image/weir",
-                  f"mount --bind {q(binary)} /run/weir-image/weir"]
+                  f"mount --bind {q(binary)} {image}"]
         ro = {m["mountPath"] for m in self.container.get("volumeMounts") or [] if m.get("readOnly")}
         for src, dst in mounts:
             script.append(f"mkdir -p {q(dst)} && mount --bind {q(src)} {q(dst)}")

@@ -11,6 +11,7 @@ production from a fresh copy without secrets or site settings.
 import base64
 import json
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -69,10 +70,15 @@ def never_ready(cluster, tmp_path_factory, role):
     """An image whose pods of `role` run but never answer /readyz; the other
     role runs weir, so one Deployment's rollout succeeds and the other's not."""
     image = f"localhost/weir:{role}-never-ready"
-    binary = tmp_path_factory.mktemp("images") / f"{role}-never-ready"
-    binary.write_text(f'#!/bin/sh\n[ "$WEIR_ROLE" = {role} ] && exec sleep 3600\nexec {REPO / "build" / "weir"} "$@"\n')
-    binary.chmod(0o755)
-    cluster.load_image(image, binary)
+    # An image directory: the pod sees it at /run/weir-image, not the
+    # repository, which its /tmp emptyDir hides when the clone is under /tmp.
+    directory = tmp_path_factory.mktemp(f"{role}-never-ready")
+    directory.chmod(0o755)
+    shutil.copy2(REPO / "build" / "weir", directory / "weir-real")
+    wrapper = directory / "weir"
+    wrapper.write_text(f'#!/bin/sh\n[ "$WEIR_ROLE" = {role} ] && exec sleep 3600\nexec /run/weir-image/weir-real "$@"\n')
+    wrapper.chmod(0o755)
+    cluster.load_image(image, directory)
     return image
 
 
