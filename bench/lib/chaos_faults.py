@@ -175,16 +175,16 @@ class Faults:
 
 
 def fill(path):
-    """Writes zeros to path until the file system is full."""
-    block = bytes(1 << 20)
+    """Takes every free block of path's file system: reserved at once
+    (posix_fallocate; writing zeros took tens of seconds on a busy
+    machine), then what is left written out until ENOSPC."""
+    st = os.statvfs(os.path.dirname(path))
     with open(path, "wb", buffering=0) as f:
         try:
-            while True:
-                f.write(block)
+            os.posix_fallocate(f.fileno(), 0, st.f_bavail * st.f_frsize)
         except OSError:
             pass
-    # The last partial megabyte.
-    with open(path, "ab", buffering=0) as f:
+        f.seek(0, os.SEEK_END)
         try:
             while True:
                 f.write(bytes(4096))
