@@ -35,20 +35,21 @@ class Netns:
         slot = tag % (net.num_addresses // 4)
         base = net.network_address + 4 * slot
         self.host_ip, self.ns_ip = str(base + 1), str(base + 2)
+        self.link = ipaddress.ip_network(f"{base}/30")
         self.name = f"weirchaos{tag}"
         self.host_if, self.ns_if = f"wch{tag}", f"wcn{tag}"
-        self.subnet = net
         self.up = False
 
     def create(self):
         taken = run("ip", "-4", "-o", "addr", "show") + run("ip", "-4", "route", "show")
         for word in taken.split():
             try:
-                if ipaddress.ip_interface(word).ip in self.subnet:
-                    raise RuntimeError(f"the host already uses {word}, inside "
-                                       f"{self.subnet}; pick another --subnet")
+                used = ipaddress.ip_interface(word).network
             except ValueError:
                 continue
+            if used.overlaps(self.link):
+                raise RuntimeError(f"the host already uses {word}, which overlaps "
+                                   f"{self.link}; pick another --subnet")
         run("ip", "netns", "add", self.name)
         self.up = True
         run("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if)
