@@ -12,6 +12,7 @@
 #include "event/window.h"
 #include "store/store.h"
 #include "store/store_docs.h"
+#include "store/store_errors.h"
 #include "store/store_priv.h"
 
 #define WTIMEOUT_MS		10000
@@ -357,6 +358,9 @@ classify_reply(const bson_t *reply, size_t n, struct weir_insert_result *r)
 			return (-1);
 		if (code == DUPLICATE_KEY) {
 			r->duplicates++;
+		} else if (weir_store_server_fault((uint32_t)code, msg)) {
+			/* Not about this document: the attempt failed. */
+			return (-1);
 		} else {
 			if (r->rejected == 0)
 				snprintf(r->first_error, sizeof(r->first_error),
@@ -368,22 +372,13 @@ classify_reply(const bson_t *reply, size_t n, struct weir_insert_result *r)
 	return (r->stored + r->duplicates + r->rejected == n ? 0 : -1);
 }
 
-/* A command error from a server that answered, and not one of the codes
- * MongoDB's drivers retry (elections, shutdown, network, timeouts). */
+/* A command error from a server that answered, and not its own trouble
+ * (store_errors.c): the request itself was refused. */
 static int
 is_refusal(const bson_error_t *e)
 {
-	static const uint32_t	retryable[] = { 6, 7, 50, 63, 64, 89, 91,
-				    189, 262, 9001, 10107, 11600, 11602, 13435,
-				    13436 };
-
-	if (e->domain != MONGOC_ERROR_SERVER)
-		return (0);
-	for (size_t i = 0; i < sizeof(retryable) / sizeof(retryable[0]); i++) {
-		if (e->code == retryable[i])
-			return (0);
-	}
-	return (1);
+	return (e->domain == MONGOC_ERROR_SERVER &&
+	    !weir_store_server_fault(e->code, e->message));
 }
 
 /* Waits for write_lock, but no longer than one write may take (the socket

@@ -60,6 +60,9 @@ class WeirProcess:
     """One weir process (Kore parent + workers) in its own process group, so
     kill -9 can take all of it down at once like a container kill."""
 
+    # The address weir's HTTP listener binds and the tests reach it on.
+    host = "127.0.0.1"
+
     def __init__(self, binary, env, log_dir, label, args=()):
         self.binary = binary
         self.env = dict(env)
@@ -74,7 +77,7 @@ class WeirProcess:
     # lifecycle
     def start(self, wait_ready=True, ready_timeout=30):
         self.http_port = free_port()
-        self.env["WEIR_HTTP_ADDR"] = f"127.0.0.1:{self.http_port}"
+        self.env["WEIR_HTTP_ADDR"] = f"{self.host}:{self.http_port}"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.stdout_path, "ab") as out, \
                 open(self.stderr_path, "ab") as err:
@@ -176,7 +179,7 @@ class WeirProcess:
 
     # http
     def url(self, path):
-        return f"http://127.0.0.1:{self.http_port}{path}"
+        return f"http://{self.host}:{self.http_port}{path}"
 
     def get(self, path, timeout=5):
         return requests.get(self.url(path), timeout=timeout)

@@ -30,10 +30,10 @@ class Msg(NamedTuple):
     properties: Optional[pika.BasicProperties] = None
 
 
-def connection_parameters(port, host="127.0.0.1", **kw):
+def connection_parameters(port, host="127.0.0.1", credentials=None, **kw):
     return pika.ConnectionParameters(
         host=host, port=int(port),
-        credentials=pika.PlainCredentials("guest", "guest"),
+        credentials=credentials or pika.PlainCredentials("guest", "guest"),
         connection_attempts=1, socket_timeout=5,
         blocked_connection_timeout=30, **kw)
 
@@ -62,9 +62,11 @@ class AsyncPublisher(threading.Thread):
     """
 
     def __init__(self, port, exchange, messages, rate=None, window=2000,
-                 reconnect=False, give_up_s=120.0, host="127.0.0.1"):
+                 reconnect=False, give_up_s=120.0, host="127.0.0.1",
+                 credentials=None):
         super().__init__(name="publisher", daemon=True)
-        self.params = connection_parameters(port, host=host, heartbeat=30)
+        self.params = connection_parameters(port, host=host, heartbeat=30,
+                                            credentials=credentials)
         self.exchange = exchange
         self.messages = messages
         self.rate = rate

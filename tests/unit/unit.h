@@ -33,6 +33,7 @@ Suite	*batch_suite(void);
 Suite	*http_negotiate_suite(void);
 Suite	*api_suite(void);
 Suite	*layers_suite(void);
+Suite	*store_errors_suite(void);
 
 /* The stage context the tests use unless they need another one. */
 struct weir_stage_ctx	unit_ctx(void);
