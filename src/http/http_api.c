@@ -21,14 +21,10 @@
 #include "base/version.h"
 #include "event/event_id.h"
 #include "http/http_api.h"
-#include "http/http_jobs.h"
 #include "http/http_ops.h"
 
 /* Tasks waiting or running per worker; beyond this, 503 at once. */
 #define JOBS_MAX	256
-/* Threads per worker for the API's MongoDB reads and AMQP publishes: a
- * few slow queries do not hold up the rest. */
-#define JOB_THREADS	4
 
 int	api_events(struct http_request *);
 int	api_data(struct http_request *);
@@ -107,7 +103,6 @@ weir_api_worker_init(struct weir_worker_ctx *ctx)
 		return;
 	if ((api.publisher = weir_publisher_new(ctx->cfg)) == NULL)
 		fatal("cannot allocate the API publisher");
-	weir_jobs_init(JOB_THREADS);
 	if (weir_thread_start(&api.warm, warm_main, ctx) == 0)
 		api.has_warm = 1;
 }
@@ -284,7 +279,9 @@ start_job(struct http_request *req, struct api_job *tmpl)
 	req->onfree = job_onfree;
 	job->started = 1;
 	api.jobs++;
-	weir_jobs_run(&job->task, req, job_run);
+	kore_task_create(&job->task, job_run);
+	kore_task_bind_request(&job->task, req);
+	kore_task_run(&job->task);
 	return (KORE_RESULT_RETRY);
 }
 
