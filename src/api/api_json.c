@@ -188,18 +188,65 @@ weir_rollup_free(struct weir_rollup *r)
 	r->rows = NULL;
 }
 
+/* The digits of v when it is m / 10^k with |m| < 10^15 and 1e-4 <= |v|:
+ * then %.15g prints m's digits in fixed notation, and reads back as v
+ * because the division, like strtod, rounds m / 10^k to the nearest
+ * double. 0 when v is not such a number; the smallest k wins, as %g drops
+ * trailing zeros. */
+static size_t
+short_decimal(double v, char *buf)
+{
+	static const double	p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+	    1e18 };
+	double			a = v < 0 ? -v : v, x, m = 0;
+	char			digits[24], *p = buf;
+	int			k, n = 0, i;
+	long long		im;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return (0);
+	for (k = 0; k <= 18; k++) {
+		/* x < 2^50, so x + 0.5 is exact: m is x rounded. */
+		if ((x = a * p10[k]) >= 1e15 ||
+		    (m = (double)(long long)(x + 0.5)) >= 1e15)
+			return (0);
+		if (m / p10[k] == a)
+			break;
+	}
+	if (k > 18)
+		return (0);
+	for (im = (long long)m; im > 0 || n <= k; im /= 10)
+		digits[n++] = (char)('0' + im % 10);
+	if (v < 0)
+		*p++ = '-';
+	for (i = n - 1; i >= k; i--)
+		*p++ = digits[i];
+	if (k > 0) {
+		*p++ = '.';
+		for (i = k - 1; i >= 0; i--)
+			*p++ = digits[i];
+	}
+	*p = '\0';
+	return ((size_t)(p - buf));
+}
+
 size_t
 weir_json_double(double v, char *buf)
 {
-	int	p, n = 0;
+	int	p, n;
 
-	/* %.15g is shortest for any normal double whose shortest form has at
-	 * most 15 digits (%g drops trailing zeros); subnormals carry fewer
-	 * digits, so try every precision there. %.17g always reads back. */
-	for (p = fpclassify(v) == FP_SUBNORMAL ? 1 : 15; p <= 17; p++) {
-		n = snprintf(buf, WEIR_JSON_DOUBLE_MAX, "%.*g", p, v);
-		if (strtod(buf, NULL) == v)
-			break;
+	if ((n = (int)short_decimal(v, buf)) == 0) {
+		/* %.15g is shortest for any normal double whose shortest form
+		 * has at most 15 digits (%g drops trailing zeros); subnormals
+		 * carry fewer digits, so try every precision there. %.17g
+		 * always reads back. */
+		for (p = fpclassify(v) == FP_SUBNORMAL ? 1 : 15; p <= 17;
+		    p++) {
+			n = snprintf(buf, WEIR_JSON_DOUBLE_MAX, "%.*g", p, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
 	}
 	if (isfinite(v) && strpbrk(buf, ".e") == NULL) {
 		memcpy(buf + n, ".0", 3);
@@ -208,41 +255,62 @@ weir_json_double(double v, char *buf)
 	return ((size_t)n);
 }
 
-static void
-dump_string(struct weir_textbuf *b, const char *s, size_t len)
+/* The escape of c, or NULL when it stands as it is. */
+static const char *
+escape(unsigned char c, char esc[7])
 {
 	static const char	hex[] = "0123456789ABCDEF";
-	size_t			i, from = 0;
-	char			esc[7] = "\\u00";
 
-	weir_textbuf_append(b, "\"", 1);
-	for (i = 0; i < len; i++) {
-		unsigned char	c = (unsigned char)s[i];
-		const char	*e = NULL;
-		size_t		elen = 2;
-
-		switch (c) {
-		case '"': e = "\\\""; break;
-		case '\\': e = "\\\\"; break;
-		case '\b': e = "\\b"; break;
-		case '\f': e = "\\f"; break;
-		case '\n': e = "\\n"; break;
-		case '\r': e = "\\r"; break;
-		case '\t': e = "\\t"; break;
-		default:
-			if (c >= 0x20)
-				continue;
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			e = esc;
-			elen = 6;
-		}
-		weir_textbuf_append(b, s + from, i - from);
-		weir_textbuf_append(b, e, elen);
-		from = i + 1;
+	switch (c) {
+	case '"': return ("\\\"");
+	case '\\': return ("\\\\");
+	case '\b': return ("\\b");
+	case '\f': return ("\\f");
+	case '\n': return ("\\n");
+	case '\r': return ("\\r");
+	case '\t': return ("\\t");
+	default:
+		if (c >= 0x20)
+			return (NULL);
+		memcpy(esc, "\\u00", 4);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		esc[6] = '\0';
+		return (esc);
 	}
-	weir_textbuf_append(b, s + from, len - from);
-	weir_textbuf_append(b, "\"", 1);
+}
+
+void
+weir_json_string(struct weir_textbuf *b, const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			i, out = len + 2;
+	char			esc[7], *p;
+	const char		*e;
+
+	/* Sized first, so the text is written in one go. */
+	for (i = 0; i < len; i++) {
+		if (u[i] < 0x20 || u[i] == '"' || u[i] == '\\')
+			out += strlen(escape(u[i], esc)) - 1;
+	}
+	if ((p = weir_textbuf_room(b, out)) == NULL)
+		return;
+	*p++ = '"';
+	if (out == len + 2) {
+		memcpy(p, s, len);
+		p += len;
+	} else {
+		for (i = 0; i < len; i++) {
+			if ((e = escape(u[i], esc)) == NULL) {
+				*p++ = s[i];
+				continue;
+			}
+			memcpy(p, e, strlen(e));
+			p += strlen(e);
+		}
+	}
+	*p = '"';
+	weir_textbuf_wrote(b, out);
 }
 
 static void
@@ -264,7 +332,7 @@ dump(struct weir_textbuf *b, const json_t *o, int depth)
 		json_object_foreach((json_t *)o, k, v) {
 			if (i++ > 0)
 				weir_textbuf_append(b, ",", 1);
-			dump_string(b, k, strlen(k));
+			weir_json_string(b, k, strlen(k));
 			weir_textbuf_append(b, ":", 1);
 			dump(b, v, depth + 1);
 		}
@@ -280,7 +348,7 @@ dump(struct weir_textbuf *b, const json_t *o, int depth)
 		weir_textbuf_append(b, "]", 1);
 		break;
 	case JSON_STRING:
-		dump_string(b, json_string_value(o), json_string_length(o));
+		weir_json_string(b, json_string_value(o), json_string_length(o));
 		break;
 	case JSON_INTEGER:
 		weir_textbuf_printf(b, "%" JSON_INTEGER_FORMAT,

@@ -9,6 +9,7 @@
 #include <bson/bson.h>
 #include <jansson.h>
 
+#include "base/textbuf.h"
 #include "event/event.h"
 #include "event/window.h"
 
@@ -21,6 +22,10 @@ json_t	*weir_event_doc_json(const bson_t *doc);
  * must hold WEIR_JSON_DOUBLE_MAX bytes; returns the length. */
 #define WEIR_JSON_DOUBLE_MAX	32
 size_t	weir_json_double(double v, char *buf);
+
+/* Appends s[0..len) as a JSON string: quotes, escapes for '"', '\\' and
+ * control characters (\u00XX upper case), everything else as it is. */
+void	weir_json_string(struct weir_textbuf *, const char *s, size_t len);
 
 /* A compact JSON text of `o` as json_dumps(o, JSON_COMPACT) writes it, but
  * with reals in weir_json_double's form. NULL when out of memory; free(). */

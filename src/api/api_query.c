@@ -6,6 +6,7 @@
 
 #include "api/api_json.h"
 #include "api/api_query.h"
+#include "api/api_render.h"
 #include "api/problem.h"
 #include "base/textbuf.h"
 #include "base/timestamp.h"
@@ -96,23 +97,13 @@ page_keep_key(struct page *p, const bson_t *doc)
 static int
 page_add(struct page *p, const bson_t *doc)
 {
-	json_t		*o;
-	char		*s;
-
 	if (p->n == p->limit || p->text.len > WEIR_API_RESPONSE_MAX) {
 		p->more = 1;
 		return (-1);
 	}
-	if ((o = weir_event_doc_json(doc)) == NULL ||
-	    (s = weir_json_dumps(o)) == NULL) {
-		json_decref(o);
-		return (0);
-	}
-	json_decref(o);
 	if (p->n > 0)
 		weir_textbuf_append(&p->text, ",", 1);
-	weir_textbuf_append(&p->text, s, strlen(s));
-	free(s);
+	weir_event_doc_render(&p->text, doc);
 	p->n++;
 	page_keep_key(p, doc);
 	return (0);
@@ -184,7 +175,20 @@ weir_api_events_list(const struct weir_api_env *env,
 static int
 reply_event_fn(const bson_t *doc, void *arg)
 {
-	weir_api_reply_json(arg, 200, weir_event_doc_json(doc));
+	struct weir_api_reply	*r = arg;
+	struct weir_textbuf	b = { 0 };
+
+	weir_event_doc_render(&b, doc);
+	if (b.oom || b.data == NULL) {
+		weir_textbuf_free(&b);
+		weir_api_reply_problem(r, 503, "out of memory rendering the "
+		    "answer", NULL, NULL);
+		return (0);
+	}
+	r->status = 200;
+	r->type = "application/json";
+	r->body = b.data;
+	r->len = b.len;
 	return (0);
 }
 

@@ -47,9 +47,24 @@ weir_textbuf_free(struct weir_textbuf *b)
 void
 weir_textbuf_append(struct weir_textbuf *b, const char *s, size_t n)
 {
-	if (reserve(b, n) == -1)
+	if ((b->oom || b->len + n + 1 > b->cap) && reserve(b, n) == -1)
 		return;
 	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+char *
+weir_textbuf_room(struct weir_textbuf *b, size_t n)
+{
+	if ((b->oom || b->len + n + 1 > b->cap) && reserve(b, n) == -1)
+		return (NULL);
+	return (b->data + b->len);
+}
+
+void
+weir_textbuf_wrote(struct weir_textbuf *b, size_t n)
+{
 	b->len += n;
 	b->data[b->len] = '\0';
 }

@@ -15,6 +15,10 @@ struct weir_textbuf {
 void	weir_textbuf_reset(struct weir_textbuf *);
 void	weir_textbuf_free(struct weir_textbuf *);
 void	weir_textbuf_append(struct weir_textbuf *, const char *, size_t);
+/* Room for n more bytes at data + len, or NULL (oom set); the caller
+ * writes them and counts what it wrote with weir_textbuf_wrote. */
+char	*weir_textbuf_room(struct weir_textbuf *, size_t n);
+void	weir_textbuf_wrote(struct weir_textbuf *, size_t n);
 void	weir_textbuf_printf(struct weir_textbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

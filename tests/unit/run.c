@@ -26,6 +26,7 @@ main(void)
 	srunner_add_suite(sr, batch_suite());
 	srunner_add_suite(sr, http_negotiate_suite());
 	srunner_add_suite(sr, api_suite());
+	srunner_add_suite(sr, api_render_suite());
 	srunner_add_suite(sr, layers_suite());
 	srunner_add_suite(sr, store_errors_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -63,6 +63,30 @@ START_TEST(test_textbuf_reset_reuses)
 }
 END_TEST
 
+START_TEST(test_textbuf_room)
+{
+	struct weir_textbuf	b = { 0 };
+	char			*p;
+
+	weir_textbuf_append(&b, "ab", 2);
+	p = weir_textbuf_room(&b, 3000);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_ge(b.cap, 2 + 3000 + 1);
+	memset(p, 'x', 3000);
+	weir_textbuf_wrote(&b, 2999);
+	ck_assert_uint_eq(b.len, 3001);
+	ck_assert_int_eq(b.data[3001], '\0');
+	ck_assert_int_eq(b.data[3000], 'x');
+	ck_assert_int_eq(memcmp(b.data, "abx", 3), 0);
+	/* After a failed growth nothing more is written. */
+	b.oom = 1;
+	ck_assert_ptr_null(weir_textbuf_room(&b, 1));
+	weir_textbuf_append(&b, "y", 1);
+	ck_assert_uint_eq(b.len, 3001);
+	weir_textbuf_free(&b);
+}
+END_TEST
+
 Suite *
 textbuf_suite(void)
 {
@@ -72,6 +96,7 @@ textbuf_suite(void)
 	tcase_add_test(tc, test_textbuf_append_printf);
 	tcase_add_test(tc, test_textbuf_grows);
 	tcase_add_test(tc, test_textbuf_reset_reuses);
+	tcase_add_test(tc, test_textbuf_room);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -32,6 +32,7 @@ Suite	*claimed_set_suite(void);
 Suite	*batch_suite(void);
 Suite	*http_negotiate_suite(void);
 Suite	*api_suite(void);
+Suite	*api_render_suite(void);
 Suite	*layers_suite(void);
 Suite	*store_errors_suite(void);
 
