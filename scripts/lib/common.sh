@@ -102,6 +102,26 @@ wait_pid_exit() {
 	done
 }
 
+# running PID: PID exists and is not a zombie (a child of ours stays one
+# until it is waited for, and kill -0 still reaches it).
+running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z ]]
+}
+
+# wait_http URL SECONDS [PID]: waits until URL answers with a 2xx; fails
+# after SECONDS, or as soon as PID no longer runs.
+wait_http() {
+	local deadline=$((SECONDS + $2))
+	until curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; do
+		[[ -z ${3:-} ]] || running "$3" || return 1
+		((SECONDS < deadline)) || return 1
+		sleep 0.3
+	done
+}
+
 # stop_pid NAME PID [GRACE]: SIGTERM, then SIGKILL after GRACE seconds (10).
 stop_pid() {
 	local name=$1 pid=$2 grace=${3:-10}
