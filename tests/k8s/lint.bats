@@ -2,15 +2,15 @@
 # tests/k8s/lint.bats - the deploy scripts, manifests and workflow pass shellcheck, yamllint and actionlint,
 # and every deploy script answers --help with its usage.
 
-# shellcheck source=tests/k8s/common.bash
-. "$BATS_TEST_DIRNAME/common.bash"
+# shellcheck source=tests/k8s/common.sh
+. "$BATS_TEST_DIRNAME/common.sh"
 
 @test "shellcheck" {
 	cd "$WEIR_REPO"
 	shellcheck -x scripts/deploy.sh scripts/update.sh scripts/rollback.sh \
 		scripts/gen-secrets scripts/site scripts/install-keda scripts/install-monitoring \
 		scripts/render-manifests scripts/test-k8s scripts/lib/k8s.sh k8s/schemas/regenerate \
-		scripts/cluster scripts/test-cluster scripts/lib/cluster-build.sh tests/k8s/*.bash
+		scripts/cluster scripts/test-cluster scripts/lib/cluster-build.sh tests/k8s/*.sh
 }
 
 # Also the site settings scripts/site wrote (tests/k8s/manifests.bats).

@@ -2,8 +2,8 @@
 # tests/k8s/manifests.bats - every overlay renders, validates against k8s/schemas (which can fail), holds no
 # placeholder (which the check catches), keeps the manifest rules; no secret tracked. scripts/test-k8s runs it.
 
-# shellcheck source=tests/k8s/common.bash
-. "$BATS_TEST_DIRNAME/common.bash"
+# shellcheck source=tests/k8s/common.sh
+. "$BATS_TEST_DIRNAME/common.sh"
 
 # render OVERLAY: in the work dir's copy, gives the overlay throw-away
 # secrets and, if it takes them, the test's site settings (the user's own

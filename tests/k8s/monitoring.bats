@@ -2,8 +2,8 @@
 # tests/k8s/monitoring.bats - the alert rules under promtool, then every rule and dashboard query on a real
 # Prometheus scraping two running weirs (processor, api) and RabbitMQ's prometheus plugin.
 
-# shellcheck source=tests/k8s/common.bash
-. "$BATS_TEST_DIRNAME/common.bash"
+# shellcheck source=tests/k8s/common.sh
+. "$BATS_TEST_DIRNAME/common.sh"
 
 # mgmt METHOD PATH [JSON]: RabbitMQ's management API as guest (loopback).
 mgmt() {

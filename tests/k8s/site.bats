@@ -2,8 +2,8 @@
 # tests/k8s/site.bats - site settings: production needs them, scripts/site refuses bad ones and writes good
 # ones (with and without kustomize), takes_site, render-manifests and nix/render-manifests.sh follow.
 
-# shellcheck source=tests/k8s/common.bash
-. "$BATS_TEST_DIRNAME/common.bash"
+# shellcheck source=tests/k8s/common.sh
+. "$BATS_TEST_DIRNAME/common.sh"
 
 # site_refuses OPTION ARGS...: scripts/site ARGS exits 2 with one line that
 # names OPTION, and writes nothing.

@@ -1,4 +1,4 @@
-# tests/k8s/common.bash - what the tests/k8s/*.bats files share: the work dir scripts/test-k8s
+# tests/k8s/common.sh - what the tests/k8s/*.bats files share: the work dir scripts/test-k8s
 # prepared, the test's site settings, kubeconform against k8s/schemas, throw-away copies of the repository.
 # shellcheck shell=bash
 
