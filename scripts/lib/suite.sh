@@ -60,6 +60,7 @@ suite_bats() {
 	skipped=$(grep -cE '^ok [0-9]+ .* # skip' "$tap") || true
 	rm -f "$tap"
 	suite_count $((ok - skipped)) $((${plan:-0} - ok)) "$skipped"
+	((${plan:-0} == ok)) || rc=1
 	if ((${plan:-0} == 0)); then
 		log "bats ran no test"
 		suite_count 0 1 0
