@@ -25,6 +25,31 @@ die() {
 	exit 1
 }
 
+# apt_ensure PACKAGE...: installs those of the Debian packages that are
+# missing (as root, else with sudo).
+apt_ensure() {
+	local -a missing=() sudo=()
+	local p
+	for p in "$@"; do
+		[[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true) == ii* ]] || missing+=("$p")
+	done
+	((${#missing[@]})) || return 0
+	(($(id -u) == 0)) || sudo=(sudo)
+	log "installing Debian packages: ${missing[*]}"
+	"${sudo[@]}" apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+		die "apt-get install ${missing[*]} failed"
+}
+
+# find_go: prints the Go toolchain to use, the official one first.
+find_go() {
+	if [[ -x /usr/local/go/bin/go ]]; then
+		printf '%s\n' /usr/local/go/bin/go
+	else
+		command -v go
+	fi
+}
+
 # is_port NUMBER: succeeds for a TCP port number 1..65535.
 is_port() {
 	[[ $1 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= 65535))
@@ -99,6 +124,26 @@ wait_pid_exit() {
 	while kill -0 "$pid" 2>/dev/null; do
 		((SECONDS < deadline)) || return 1
 		sleep 0.2
+	done
+}
+
+# running PID: PID exists and is not a zombie (a child of ours stays one
+# until it is waited for, and kill -0 still reaches it).
+running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z ]]
+}
+
+# wait_http URL SECONDS [PID]: waits until URL answers with a 2xx; fails
+# after SECONDS, or as soon as PID no longer runs.
+wait_http() {
+	local deadline=$((SECONDS + $2))
+	until curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; do
+		[[ -z ${3:-} ]] || running "$3" || return 1
+		((SECONDS < deadline)) || return 1
+		sleep 0.3
 	done
 }
 

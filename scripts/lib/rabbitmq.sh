@@ -91,15 +91,7 @@ rabbitmq_node() {
 
 # rabbitmq_port DIR NAME: prints the port NAME (amqp, mgmt, prom, dist).
 rabbitmq_port() {
-	local name value
-	[[ -r $1/rabbitmq.ports ]] || return 1
-	while IFS='=' read -r name value; do
-		if [[ $name == "$2" ]]; then
-			printf '%s\n' "$value"
-			return 0
-		fi
-	done <"$1/rabbitmq.ports"
-	return 1
+	grep -m1 "^$2=" "$1/rabbitmq.ports" 2>/dev/null | cut -d= -f2 | grep .
 }
 
 # rabbitmq_ctl DIR ARGS...: rabbitmqctl against the node in DIR.

@@ -1,5 +1,5 @@
 """Prints "PASSED FAILED SKIPPED" from a pytest JUnit XML report
-(errors count as failures). Used by scripts/lib/twins.sh."""
+(errors count as failures). Used by scripts/lib/suite.sh."""
 import sys
 import xml.etree.ElementTree as ET
 
