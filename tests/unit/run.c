@@ -27,6 +27,8 @@ main(void)
 	srunner_add_suite(sr, http_negotiate_suite());
 	srunner_add_suite(sr, api_suite());
 	srunner_add_suite(sr, layers_suite());
+	srunner_add_suite(sr, config_tls_suite());
+	srunner_add_suite(sr, amqp_refusal_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
