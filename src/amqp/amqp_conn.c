@@ -11,31 +11,64 @@
 #define CONNECT_TIMEOUT_S	5
 #define RPC_TIMEOUT_S		3
 
-/* RabbitMQ's refusal reads "ACCESS_REFUSED - write access to queue 'q' in
- * vhost '/' refused for user 'u'"; weir says which permission to grant. */
+/* Which permission an operation needs on which kind of object (RabbitMQ's
+ * access control table). RabbitMQ 3.x does not say which one it missed:
+ * "ACCESS_REFUSED - access to queue 'q' in vhost '/' refused for user 'u'";
+ * newer ones put the kind first ("write access to ..."), which wins. */
+static const struct {
+	const char	*op;		/* prefix of `what` */
+	const char	*object;	/* "exchange" or "queue" */
+	const char	*kind;
+} needs[] = {
+	{ "declare exchange", "exchange", "configure" },
+	{ "declare queue", "queue", "configure" },
+	{ "declare queue", "exchange", "write" },	/* its dead-letter exchange */
+	{ "bind queue", "queue", "write" },
+	{ "bind queue", "exchange", "read" },
+	{ "basic.consume", "queue", "read" },
+	{ "publish", "exchange", "write" },
+};
+
+static const char *
+needed_kind(const char *text, const char *access, const char *what)
+{
+	static const char *const kinds[] = { "configure", "write", "read" };
+	const char	*object = access + 11;	/* after " access to " */
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		if ((size_t)(access - text) == strlen(kinds[i]) &&
+		    strncmp(text, kinds[i], strlen(kinds[i])) == 0)
+			return (kinds[i]);
+	}
+	for (size_t i = 0; i < sizeof(needs) / sizeof(*needs); i++) {
+		if (strncmp(what, needs[i].op, strlen(needs[i].op)) == 0 &&
+		    strncmp(object, needs[i].object,
+		    strlen(needs[i].object)) == 0)
+			return (needs[i].kind);
+	}
+	return (NULL);
+}
+
 static int
 describe_refusal(const char *text, const char *what, char *err, size_t len)
 {
-	static const char *const kinds[] = { "configure", "write", "read" };
-	const char	*p = strstr(text, " access to ");
-	const char	*end = strstr(text, " refused for user ");
-	size_t		klen;
+	const char	*access, *end, *kind;
 
-	if (strncmp(text, "ACCESS_REFUSED - ", 17) != 0 || p == NULL ||
-	    end == NULL || end < p)
+	if (strncmp(text, "ACCESS_REFUSED - ", 17) != 0)
 		return (-1);
 	text += 17;
-	klen = (size_t)(p - text);
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
-		if (strlen(kinds[i]) != klen || strncmp(text, kinds[i], klen))
-			continue;
-		snprintf(err, len, "%s: permission missing: user %s has no %s "
-		    "permission on %.*s (rabbitmqctl set_permissions; "
-		    "docs/security.md)", what, end + 18, kinds[i],
-		    (int)(end - p - 11), p + 11);
-		return (0);
-	}
-	return (-1);
+	/* "access to" at the start: the kind is missing, so step back one. */
+	access = strncmp(text, "access to ", 10) == 0 ? text - 1 :
+	    strstr(text, " access to ");
+	end = strstr(text, " refused for user ");
+	if (access == NULL || end == NULL || end < access + 11 ||
+	    (kind = needed_kind(text, access, what)) == NULL)
+		return (-1);
+	snprintf(err, len, "%s: permission missing: user %s has no %s "
+	    "permission on %.*s (rabbitmqctl set_permissions; "
+	    "docs/security.md)", what, end + 18, kind,
+	    (int)(end - access - 11), access + 11);
+	return (0);
 }
 
 void

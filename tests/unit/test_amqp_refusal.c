@@ -32,6 +32,41 @@ START_TEST(test_refusal_names_permission)
 }
 END_TEST
 
+/* RabbitMQ 3.x leaves the kind out; the operation and object tell it. */
+START_TEST(test_refusal_kind_from_operation)
+{
+	static const struct {
+		const char	*what, *object, *kind;
+	} cases[] = {
+		{ "declare exchange x", "exchange 'x'", "configure" },
+		{ "declare queue q", "queue 'q'", "configure" },
+		{ "declare queue q", "exchange 'dlx'", "write" },
+		{ "bind queue q to exchange x", "queue 'q'", "write" },
+		{ "bind queue q to exchange x", "exchange 'x'", "read" },
+		{ "basic.consume", "queue 'q'", "read" },
+		{ "publish", "exchange 'x'", "write" },
+	};
+	char	text[256], want[256], err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(text, sizeof(text), "ACCESS_REFUSED - access to %s in "
+		    "vhost '/' refused for user 'u'", cases[i].object);
+		describe(403, text, cases[i].what, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s: permission missing: user 'u' "
+		    "has no %s permission on %s in vhost '/' (", cases[i].what,
+		    cases[i].kind, cases[i].object);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+		    "'%s' does not start with '%s'", err, want);
+	}
+	/* An operation weir cannot map is reported as the broker said it. */
+	describe(403, "ACCESS_REFUSED - access to queue 'q' in vhost '/' "
+	    "refused for user 'u'", "basic.qos", err, sizeof(err));
+	ck_assert_str_eq(err, "basic.qos: closed by the broker: 403 "
+	    "ACCESS_REFUSED - access to queue 'q' in vhost '/' refused for "
+	    "user 'u'");
+}
+END_TEST
+
 START_TEST(test_other_closes_verbatim)
 {
 	char	err[512];
@@ -57,6 +92,7 @@ amqp_refusal_suite(void)
 	TCase	*tc = tcase_create("describe");
 
 	tcase_add_test(tc, test_refusal_names_permission);
+	tcase_add_test(tc, test_refusal_kind_from_operation);
 	tcase_add_test(tc, test_other_closes_verbatim);
 	suite_add_tcase(s, tc);
 	return (s);
