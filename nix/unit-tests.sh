@@ -26,4 +26,4 @@ make -C "$root/tests/unit" check \
 	BUILD="${UNIT_BUILD:-build}" \
 	CC="${CC:-cc}" \
 	CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -I../../src $("$pkg_config" --cflags "${modules[@]}")" \
-	LDLIBS="$("$pkg_config" --libs "${modules[@]}") -lm -lpthread -lcrypto"
+	LDLIBS="$("$pkg_config" --libs "${modules[@]}") -lm -lpthread -lssl -lcrypto"

@@ -82,7 +82,9 @@ KORE_SECCOMP_FILTER("weir",
 	KORE_SYSCALL_ALLOW(statx),
 	KORE_SYSCALL_ALLOW(fstatfs),
 	KORE_SYSCALL_ALLOW(readlink),
-	KORE_SYSCALL_ALLOW(getrandom)
+	KORE_SYSCALL_ALLOW(getrandom),
+	/* MONGODB_KEY_FILE: certificate and key joined (store_tls.c). */
+	KORE_SYSCALL_ALLOW(memfd_create)
 );
 
 void	kore_parent_configure(int, char **);

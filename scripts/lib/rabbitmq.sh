@@ -277,3 +277,27 @@ rabbitmq_stop() {
 	rm -f "$dir/rabbitmq.pid" "$dir/rabbitmq.launcher.pid"
 	log "RabbitMQ ${node:-node} in $dir stopped"
 }
+
+# rabbitmq_app_users DIR SECRETS NAMES_RE: least privilege on the node in DIR.
+# User weir may configure, write and read only what NAMES_RE matches (weir's
+# exchanges and queues); user monitoring (tag monitoring, no permission to
+# configure, write or read) may look at queues, as KEDA and Prometheus do.
+# Passwords are generated once into SECRETS/rabbitmq-{weir,monitoring}-password
+# (0600) and set again on every call; they reach rabbitmqctl on stdin.
+rabbitmq_app_users() {
+	local dir=$1 secrets=$2 re=$3 user file users
+	mkdir -p "$secrets"
+	users=$(rabbitmq_ctl "$dir" -q list_users)
+	for user in weir monitoring; do
+		file=$secrets/rabbitmq-$user-password
+		[[ -s $file ]] || (umask 077 && head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 >"$file")
+		if grep -q "^${user}[[:space:]]" <<<"$users"; then
+			rabbitmq_ctl "$dir" -q change_password "$user" <"$file" >/dev/null
+		else
+			rabbitmq_ctl "$dir" -q add_user "$user" <"$file" >/dev/null
+		fi
+	done
+	rabbitmq_ctl "$dir" -q set_permissions -p / weir "$re" "$re" "$re" >/dev/null
+	rabbitmq_ctl "$dir" -q set_user_tags monitoring monitoring >/dev/null
+	rabbitmq_ctl "$dir" -q set_permissions -p / monitoring '^$' '^$' '^$' >/dev/null
+}

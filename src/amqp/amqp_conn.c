@@ -4,14 +4,85 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 
 #include "amqp/amqp_conn.h"
 
 #define CONNECT_TIMEOUT_S	5
 #define RPC_TIMEOUT_S		3
-#define CA_BUNDLE		"/etc/ssl/certs/ca-certificates.crt"
+
+/* Which permission an operation needs on which kind of object (RabbitMQ's
+ * access control table). RabbitMQ 3.x does not say which one it missed:
+ * "ACCESS_REFUSED - access to queue 'q' in vhost '/' refused for user 'u'";
+ * newer ones put the kind first ("write access to ..."), which wins. */
+static const struct {
+	const char	*op;		/* prefix of `what` */
+	const char	*object;	/* "exchange" or "queue" */
+	const char	*kind;
+} needs[] = {
+	{ "declare exchange", "exchange", "configure" },
+	{ "declare queue", "queue", "configure" },
+	{ "declare queue", "exchange", "write" },	/* its dead-letter exchange */
+	{ "bind queue", "queue", "write" },
+	{ "bind queue", "exchange", "read" },
+	{ "basic.consume", "queue", "read" },
+	{ "publish", "exchange", "write" },
+};
+
+static const char *
+needed_kind(const char *text, const char *access, const char *what)
+{
+	static const char *const kinds[] = { "configure", "write", "read" };
+	const char	*object = access + 11;	/* after " access to " */
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		if ((size_t)(access - text) == strlen(kinds[i]) &&
+		    strncmp(text, kinds[i], strlen(kinds[i])) == 0)
+			return (kinds[i]);
+	}
+	for (size_t i = 0; i < sizeof(needs) / sizeof(*needs); i++) {
+		if (strncmp(what, needs[i].op, strlen(needs[i].op)) == 0 &&
+		    strncmp(object, needs[i].object,
+		    strlen(needs[i].object)) == 0)
+			return (needs[i].kind);
+	}
+	return (NULL);
+}
+
+static int
+describe_refusal(const char *text, const char *what, char *err, size_t len)
+{
+	const char	*access, *end, *kind;
+
+	if (strncmp(text, "ACCESS_REFUSED - ", 17) != 0)
+		return (-1);
+	text += 17;
+	/* "access to" at the start: the kind is missing, so step back one. */
+	access = strncmp(text, "access to ", 10) == 0 ? text - 1 :
+	    strstr(text, " access to ");
+	end = strstr(text, " refused for user ");
+	if (access == NULL || end == NULL || end < access + 11 ||
+	    (kind = needed_kind(text, access, what)) == NULL)
+		return (-1);
+	snprintf(err, len, "%s: permission missing: user %s has no %s "
+	    "permission on %.*s (rabbitmqctl set_permissions; "
+	    "docs/security.md)", what, end + 18, kind,
+	    (int)(end - access - 11), access + 11);
+	return (0);
+}
+
+void
+weir_amqp_describe_close(unsigned code, amqp_bytes_t text, const char *what,
+    char *err, size_t len)
+{
+	char	t[512];
+
+	snprintf(t, sizeof(t), "%.*s", (int)text.len, (const char *)text.bytes);
+	if (code == AMQP_ACCESS_REFUSED && describe_refusal(t, what, err,
+	    len) == 0)
+		return;
+	snprintf(err, len, "%s: closed by the broker: %u %s", what, code, t);
+}
 
 int
 weir_amqp_reply_ok(amqp_rpc_reply_t r, const char *what, char *err,
@@ -33,14 +104,12 @@ weir_amqp_reply_ok(amqp_rpc_reply_t r, const char *what, char *err,
 	case AMQP_RESPONSE_SERVER_EXCEPTION:
 		if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
 			ch = r.reply.decoded;
-			snprintf(err, len, "%s: channel closed %u %.*s", what,
-			    ch->reply_code, (int)ch->reply_text.len,
-			    (const char *)ch->reply_text.bytes);
+			weir_amqp_describe_close(ch->reply_code, ch->reply_text,
+			    what, err, len);
 		} else if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
 			cn = r.reply.decoded;
-			snprintf(err, len, "%s: connection closed %u %.*s", what,
-			    cn->reply_code, (int)cn->reply_text.len,
-			    (const char *)cn->reply_text.bytes);
+			weir_amqp_describe_close(cn->reply_code, cn->reply_text,
+			    what, err, len);
 		} else {
 			snprintf(err, len, "%s: server exception 0x%08x", what,
 			    r.reply.id);
@@ -51,26 +120,16 @@ weir_amqp_reply_ok(amqp_rpc_reply_t r, const char *what, char *err,
 }
 
 static amqp_socket_t *
-make_socket(amqp_connection_state_t conn, const struct weir_config *cfg,
-    char *err, size_t len)
+make_socket(struct weir_amqp *a, const struct weir_config *cfg, char *err,
+    size_t len)
 {
 	amqp_socket_t	*sock;
 
-	if (!cfg->amqp_tls) {
-		if ((sock = amqp_tcp_socket_new(conn)) == NULL)
-			snprintf(err, len, "cannot create TCP socket");
-		return (sock);
-	}
-	if ((sock = amqp_ssl_socket_new(conn)) == NULL) {
-		snprintf(err, len, "cannot create TLS socket");
-		return (NULL);
-	}
-	amqp_ssl_socket_set_verify_peer(sock, 1);
-	amqp_ssl_socket_set_verify_hostname(sock, 1);
-	if (amqp_ssl_socket_set_cacert(sock, CA_BUNDLE) != AMQP_STATUS_OK) {
-		snprintf(err, len, "cannot load CA bundle %s", CA_BUNDLE);
-		return (NULL);
-	}
+	if (cfg->amqp_tls)
+		return (weir_amqp_tls_socket(a->conn, cfg, a->tls_why, err,
+		    len));
+	if ((sock = amqp_tcp_socket_new(a->conn)) == NULL)
+		snprintf(err, len, "cannot create TCP socket");
 	return (sock);
 }
 
@@ -111,7 +170,7 @@ weir_amqp_open(struct weir_amqp *a, const struct weir_config *cfg,
 		snprintf(err, len, "out of memory");
 		return (-1);
 	}
-	if ((sock = make_socket(a->conn, cfg, err, len)) == NULL) {
+	if ((sock = make_socket(a, cfg, err, len)) == NULL) {
 		weir_amqp_close(a);
 		return (-1);
 	}
@@ -119,8 +178,9 @@ weir_amqp_open(struct weir_amqp *a, const struct weir_config *cfg,
 	amqp_set_rpc_timeout(a->conn, &rpc);
 	rc = amqp_socket_open_noblock(sock, cfg->amqp_host, cfg->amqp_port, &tv);
 	if (rc != AMQP_STATUS_OK) {
-		snprintf(err, len, "connect %s:%d: %s", cfg->amqp_host,
-		    cfg->amqp_port, amqp_error_string2(rc));
+		snprintf(err, len, "connect %s:%d: %s%s", cfg->amqp_host,
+		    cfg->amqp_port, a->tls_why[0] ? "TLS " : "",
+		    a->tls_why[0] ? a->tls_why : amqp_error_string2(rc));
 		/* Through close, which forgets the handle: the caller closes
 		 * again on any failure, and a second destroy is a double free. */
 		weir_amqp_close(a);
@@ -168,6 +228,7 @@ declare_queue(struct weir_amqp *a, const struct weir_config *cfg,
 {
 	amqp_table_entry_t	e[6];
 	amqp_table_t		args;
+	char			what[WEIR_NAME_MAX + 32];
 	int			n = 0;
 
 	table_add(e, &n, "x-queue-type", cfg->queue_quorum ? "quorum" :
@@ -182,7 +243,8 @@ declare_queue(struct weir_amqp *a, const struct weir_config *cfg,
 	args.entries = e;
 	amqp_queue_declare(a->conn, 1, amqp_cstring_bytes(name), 0, 1, 0, 0,
 	    args);
-	return (weir_amqp_reply_ok(amqp_get_rpc_reply(a->conn), name, err,
+	snprintf(what, sizeof(what), "declare queue %s", name);
+	return (weir_amqp_reply_ok(amqp_get_rpc_reply(a->conn), what, err,
 	    len));
 }
 
@@ -190,9 +252,12 @@ static int
 declare_exchange(struct weir_amqp *a, const char *name, const char *type,
     char *err, size_t len)
 {
+	char	what[WEIR_NAME_MAX + 32];
+
 	amqp_exchange_declare(a->conn, 1, amqp_cstring_bytes(name),
 	    amqp_cstring_bytes(type), 0, 1, 0, 0, amqp_empty_table);
-	return (weir_amqp_reply_ok(amqp_get_rpc_reply(a->conn), name, err,
+	snprintf(what, sizeof(what), "declare exchange %s", name);
+	return (weir_amqp_reply_ok(amqp_get_rpc_reply(a->conn), what, err,
 	    len));
 }
 
@@ -200,11 +265,15 @@ static int
 bind_queue(struct weir_amqp *a, const char *queue, const char *exchange,
     char *err, size_t len)
 {
+	char	what[2 * WEIR_NAME_MAX + 32];
+
 	amqp_queue_bind(a->conn, 1, amqp_cstring_bytes(queue),
 	    amqp_cstring_bytes(exchange), amqp_cstring_bytes("#"),
 	    amqp_empty_table);
-	return (weir_amqp_reply_ok(amqp_get_rpc_reply(a->conn), "queue.bind",
-	    err, len));
+	snprintf(what, sizeof(what), "bind queue %s to exchange %s", queue,
+	    exchange);
+	return (weir_amqp_reply_ok(amqp_get_rpc_reply(a->conn), what, err,
+	    len));
 }
 
 int

@@ -7,11 +7,13 @@
 
 #include <amqp.h>
 
+#include "amqp/amqp_tls.h"
 #include "base/config.h"
 
 struct weir_amqp {
 	amqp_connection_state_t	conn;
 	int			open;
+	char			tls_why[WEIR_TLS_WHY_MAX];	/* handshake */
 };
 
 int	weir_amqp_open(struct weir_amqp *, const struct weir_config *,
@@ -23,6 +25,10 @@ int	weir_amqp_declare_topology(struct weir_amqp *,
 /* 0 when `r` is a normal reply, else -1 with a readable reason. */
 int	weir_amqp_reply_ok(amqp_rpc_reply_t r, const char *what, char *err,
 	    size_t errlen);
+/* Words for a channel.close or connection.close the broker sent during
+ * `what`; an ACCESS_REFUSED names the permission, object and user. */
+void	weir_amqp_describe_close(unsigned code, amqp_bytes_t text,
+	    const char *what, char *err, size_t errlen);
 int	weir_amqp_send_heartbeat(struct weir_amqp *);
 
 #endif

@@ -61,7 +61,8 @@ static int
 on_frame(struct weir_confirm *c, const amqp_frame_t *f, char *err,
     size_t len)
 {
-	const amqp_basic_ack_t	*ack;
+	const amqp_basic_ack_t		*ack;
+	const amqp_channel_close_t	*ch;
 
 	if (f->frame_type != AMQP_FRAME_METHOD)
 		return (0);
@@ -77,6 +78,11 @@ on_frame(struct weir_confirm *c, const amqp_frame_t *f, char *err,
 	case AMQP_BASIC_NACK_METHOD:
 		snprintf(err, len, "the broker refused the events "
 		    "(basic.nack)");
+		return (-1);
+	case AMQP_CHANNEL_CLOSE_METHOD:
+		ch = f->payload.method.decoded;
+		weir_amqp_describe_close(ch->reply_code, ch->reply_text,
+		    "publish", err, len);
 		return (-1);
 	default:
 		snprintf(err, len, "the broker closed the channel");

@@ -34,6 +34,10 @@ struct weir_config {
 	char			amqp_password[WEIR_NAME_MAX];
 	char			amqp_vhost[WEIR_NAME_MAX];
 	int			amqp_tls;
+	int			amqp_verify_hostname;
+	char			amqp_ca_file[WEIR_URI_MAX];	/* "" = system */
+	char			amqp_cert_file[WEIR_URI_MAX];	/* "" = none */
+	char			amqp_key_file[WEIR_URI_MAX];
 	int			amqp_heartbeat_s;
 	char			exchange[WEIR_NAME_MAX];
 	char			queue[WEIR_NAME_MAX];
@@ -49,6 +53,10 @@ struct weir_config {
 	/* MongoDB, from MONGODB_URI or the parts. */
 	char			mongodb_uri[WEIR_URI_MAX];
 	char			mongodb_database[WEIR_NAME_MAX];
+	int			mongodb_tls;	/* the URI's tls, or MONGODB_TLS */
+	char			mongodb_ca_file[WEIR_URI_MAX];	/* "" = system */
+	char			mongodb_cert_file[WEIR_URI_MAX]; /* "" = none */
+	char			mongodb_key_file[WEIR_URI_MAX];	/* "" = in cert */
 	enum weir_write_concern	write_concern;
 	int			events_ttl_s;
 	int			aggregate_interval_ms;

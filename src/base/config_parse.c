@@ -14,8 +14,8 @@
 #include "base/config.h"
 #include "base/config_priv.h"
 
-static int
-fail(char *err, size_t len, const char *fmt, ...)
+int
+weir_config_fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -24,9 +24,8 @@ fail(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 	return (-1);
 }
-/* The variable that names setting o in messages. */
-static const char *
-env_of(enum opt o)
+const char *
+weir_config_env(enum opt o)
 {
 	return (weir_config_options[o].env);
 }
@@ -100,9 +99,9 @@ copy_strs(struct weir_config *cfg, const struct raw *raw,
 	return (0);
 }
 
-static int
-pick(const struct raw *raw, enum opt o, const char *const *names, int *out,
-    char *err, size_t len)
+int
+weir_config_pick(const struct raw *raw, enum opt o, const char *const *names,
+    int *out, char *err, size_t len)
 {
 	for (int i = 0; names[i] != NULL; i++) {
 		if (strcmp(raw->value[o], names[i]) == 0) {
@@ -278,7 +277,7 @@ parse_mongodb(struct weir_config *cfg, const struct raw *raw, char *err,
 	mongoc_uri_destroy(uri);
 	if (copy_str(raw, O_MONGO_DB, cfg->mongodb_database,
 	    sizeof(cfg->mongodb_database), err, len) == -1 ||
-	    pick(raw, O_WRITE_CONCERN, wc, &w, err, len) == -1)
+	    weir_config_pick(raw, O_WRITE_CONCERN, wc, &w, err, len) == -1)
 		return (-1);
 	if (strpbrk(cfg->mongodb_database, "/\\. \"$") != NULL)
 		return (fail(err, len, "WEIR_MONGODB_DATABASE: '%s' has a "
@@ -365,8 +364,8 @@ parse_api(struct weir_config *cfg, const struct raw *raw, char *err,
 {
 	static const char *const auth[] = { "none", "token", NULL };
 
-	if (pick(raw, O_API_READ_AUTH, auth, &cfg->api_read_auth, err,
-	    len) == -1)
+	if (weir_config_pick(raw, O_API_READ_AUTH, auth, &cfg->api_read_auth,
+	    err, len) == -1)
 		return (-1);
 	if (parse_int(raw, O_API_QUERY_TIMEOUT, 100, 60000,
 	    &cfg->api_query_timeout_ms, err, len) == -1)
@@ -390,9 +389,11 @@ parse_choices(struct weir_config *cfg, const struct raw *raw, char *err,
 	    NULL };
 	int	role = 0;
 
-	if (pick(raw, O_ROLE, roles, &role, err, len) == -1 ||
-	    pick(raw, O_QUEUE_TYPE, qtypes, &cfg->queue_quorum, err, len) == -1 ||
-	    pick(raw, O_LOG_LEVEL, levels, &cfg->log_level, err, len) == -1)
+	if (weir_config_pick(raw, O_ROLE, roles, &role, err, len) == -1 ||
+	    weir_config_pick(raw, O_QUEUE_TYPE, qtypes, &cfg->queue_quorum,
+	    err, len) == -1 ||
+	    weir_config_pick(raw, O_LOG_LEVEL, levels, &cfg->log_level, err,
+	    len) == -1)
 		return (-1);
 	cfg->role = (enum weir_role)role;
 	return (0);
@@ -402,7 +403,7 @@ parse_choices(struct weir_config *cfg, const struct raw *raw, char *err,
 static int (*const parse_steps[])(struct weir_config *, const struct raw *,
     char *, size_t) = {
 	parse_choices, parse_http_addr, parse_tuning, parse_names, parse_amqp,
-	parse_mongodb, parse_api
+	parse_mongodb, weir_config_parse_tls, parse_api
 };
 
 int

@@ -9,20 +9,24 @@
 
 #define PROBE_INTERVAL_MS	1000
 
+/* *last: what the previous probe logged (-1 at start), so a link that is
+ * down from the start is reported once too, with its reason. */
 static void
-probe_mongodb(struct weir_worker_ctx *ctx, mongoc_client_t *c)
+probe_mongodb(struct weir_worker_ctx *ctx, mongoc_client_t *c, int *last)
 {
-	char	err[256];
-	int	up = weir_store_ping(ctx->store, c) == 0;
+	char	err[512] = "";
+	int	up = weir_store_ping(ctx->store, c, err, sizeof(err)) == 0;
 
 	if (up && weir_store_setup(ctx->store, c, err, sizeof(err)) == -1) {
 		weir_log(WEIR_LOG_WARN, "mongodb setup failed", "error", err,
 		    NULL);
 		up = 0;
 	}
-	if (up != WEIR_GET(ctx->slot->mongodb_connected))
+	if (up != *last)
 		weir_log(up ? WEIR_LOG_INFO : WEIR_LOG_WARN, up ?
-		    "mongodb reachable" : "mongodb unreachable", NULL);
+		    "mongodb reachable" : "mongodb unreachable", up ? NULL :
+		    "error", err, NULL);
+	*last = up;
 	WEIR_SET(ctx->slot->mongodb_connected, up);
 }
 
@@ -56,11 +60,11 @@ weir_probe_main(void *arg)
 	struct weir_worker_ctx	*ctx = arg;
 	mongoc_client_t		*c = weir_store_client(ctx->store);
 	struct weir_amqp	a = { NULL, 0 };
-	int			ok;
+	int			ok, mongo_last = -1;
 
 	WEIR_SET(ctx->slot->queue_depth, -1);
 	do {
-		probe_mongodb(ctx, c);
+		probe_mongodb(ctx, c, &mongo_last);
 		ok = probe_queue(ctx, &a) == 0;
 		if (!ok && a.conn != NULL)
 			weir_amqp_close(&a);

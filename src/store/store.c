@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/timestamp.h"
@@ -62,6 +63,11 @@ weir_store_open(const struct weir_config *cfg, char *err, size_t len)
 	mongoc_uri_set_option_as_bool(s->uri, MONGOC_URI_RETRYWRITES, false);
 	if (!mongoc_uri_has_option(s->uri, MONGOC_URI_APPNAME))
 		mongoc_uri_set_appname(s->uri, "weir");
+	if (weir_store_tls_apply(s->uri, cfg, &s->pem_fd, err, len) == -1) {
+		mongoc_uri_destroy(s->uri);
+		free(s);
+		return (NULL);
+	}
 	s->pool = mongoc_client_pool_new(s->uri);
 	mongoc_client_pool_set_error_api(s->pool, MONGOC_ERROR_API_VERSION_2);
 	snprintf(s->db, sizeof(s->db), "%s", cfg->mongodb_database);
@@ -80,6 +86,8 @@ weir_store_close(struct weir_store *s)
 		return;
 	mongoc_client_pool_destroy(s->pool);
 	mongoc_uri_destroy(s->uri);
+	if (s->pem_fd != -1)
+		close(s->pem_fd);
 	if (s->wc != NULL)
 		mongoc_write_concern_destroy(s->wc);
 	bson_destroy(&s->insert_opts);
@@ -109,7 +117,8 @@ weir_store_release(struct weir_store *s, mongoc_client_t *c)
 }
 
 int
-weir_store_ping(struct weir_store *s, mongoc_client_t *c)
+weir_store_ping(struct weir_store *s, mongoc_client_t *c, char *err,
+    size_t len)
 {
 	bson_t		cmd = BSON_INITIALIZER;
 	bson_error_t	berr;
@@ -119,6 +128,8 @@ weir_store_ping(struct weir_store *s, mongoc_client_t *c)
 	BSON_APPEND_INT32(&cmd, "ping", 1);
 	ok = mongoc_client_command_simple(c, "admin", &cmd, NULL, NULL, &berr);
 	bson_destroy(&cmd);
+	if (!ok)
+		snprintf(err, len, "%s", berr.message);
 	return (ok ? 0 : -1);
 }
 

@@ -26,8 +26,9 @@ void			weir_store_release(struct weir_store *,
 int			weir_store_setup(struct weir_store *, mongoc_client_t *,
 			    char *err, size_t errlen);
 int			weir_store_is_setup(const struct weir_store *);
-/* 0 when the server answers a ping. */
-int			weir_store_ping(struct weir_store *, mongoc_client_t *);
+/* 0 when the server answers a ping, else -1 with the driver's reason. */
+int			weir_store_ping(struct weir_store *, mongoc_client_t *,
+			    char *err, size_t errlen);
 
 /* What became of each document of one insert. */
 struct weir_insert_result {

@@ -24,6 +24,7 @@ struct weir_store {
 	pthread_mutex_t		write_lock;
 	int			serial_writes;	/* valid once setup_done */
 	_Atomic int		setup_done;
+	int			pem_fd;		/* joined client cert + key */
 	mongoc_write_concern_t	*wc;		/* valid once setup_done */
 	bson_t			insert_opts;	/* idem */
 };
@@ -31,5 +32,11 @@ struct weir_store {
 /* A collection of the store's database; the caller destroys it. */
 mongoc_collection_t	*weir_store_coll(const struct weir_store *,
 			    mongoc_client_t *, const char *name);
+
+/* Puts cfg's MongoDB TLS settings into the URI (store_tls.c); *pem_fd
+ * gets a descriptor to close with the store, or -1. */
+int			weir_store_tls_apply(mongoc_uri_t *,
+			    const struct weir_config *, int *pem_fd, char *err,
+			    size_t errlen);
 
 #endif

@@ -3,7 +3,9 @@
 The servers come from scripts/test (or the same variables set by hand):
 WEIR_TEST_AMQP_PORT, WEIR_TEST_MGMT_PORT, WEIR_TEST_PROM_PORT,
 WEIR_TEST_DIST_PORT, WEIR_TEST_RABBITMQ_DIR, WEIR_TEST_MONGO_PORT,
-WEIR_TEST_FERRET_DIR, WEIR_TEST_STATE_DIR and WEIR_BIN. A missing variable
+WEIR_TEST_FERRET_DIR, WEIR_TEST_STATE_DIR, WEIR_TEST_RABBITMQ_SECRETS (the
+passwords of the broker's users weir and monitoring, scripts/lib/rabbitmq.sh
+rabbitmq_app_users) and WEIR_BIN. A missing variable
 fails the test that needs it; nothing is skipped.
 
 Every test gets a `world`: its own exchange/queue names and database, a
@@ -38,7 +40,8 @@ STACK = pathlib.Path(os.environ.get("WEIR_STACK") or REPO / "scripts" / "stack")
 STACK_VARS = ("WEIR_TEST_AMQP_PORT", "WEIR_TEST_MGMT_PORT",
               "WEIR_TEST_PROM_PORT", "WEIR_TEST_DIST_PORT",
               "WEIR_TEST_RABBITMQ_DIR", "WEIR_TEST_MONGO_PORT",
-              "WEIR_TEST_FERRET_DIR", "WEIR_TEST_STATE_DIR", "WEIR_BIN")
+              "WEIR_TEST_FERRET_DIR", "WEIR_TEST_STATE_DIR",
+              "WEIR_TEST_RABBITMQ_SECRETS", "WEIR_BIN")
 
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "WARNING: ThreadSanitizer",
@@ -348,8 +351,9 @@ class World:
         env.update({
             "RABBITMQ_HOST": "127.0.0.1",
             "RABBITMQ_PORT": str(self.amqp_port),
-            "RABBITMQ_USERNAME": "guest",
-            "RABBITMQ_PASSWORD": "guest",
+            # Least privilege: weir's user may touch only t<hex>.events*.
+            "RABBITMQ_USERNAME": "weir",
+            "RABBITMQ_PASSWORD": self.rabbitmq_password("weir"),
             "MONGODB_URI": f"mongodb://127.0.0.1:{self.mongo_port}/",
             "WEIR_MONGODB_DATABASE": self.dbname,
             "WEIR_AMQP_EXCHANGE": self.exchange,
@@ -374,6 +378,11 @@ class World:
                         self.state_dir, f"weir-{len(self.procs) + 1}")
         self.procs.append(p)
         return p.start(wait_ready=wait_ready)
+
+    def rabbitmq_password(self, user):
+        """The password scripts/test generated for the broker's `user`."""
+        path = pathlib.Path(self.env["WEIR_TEST_RABBITMQ_SECRETS"])
+        return (path / f"rabbitmq-{user}-password").read_text().strip()
 
     # amqp
     def amqp(self):

@@ -87,3 +87,16 @@ unit_temp_file(const char *content, size_t len)
 	ck_assert_int_eq(close(fd), 0);
 	return (path);
 }
+
+const char *
+unit_getenv(const char *name, void *arg)
+{
+	const char *const	*env = arg;
+	size_t			n = strlen(name);
+
+	for (size_t i = 0; env[i] != NULL; i++) {
+		if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+			return (env[i] + n + 1);
+	}
+	return (NULL);
+}

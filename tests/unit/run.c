@@ -29,6 +29,8 @@ main(void)
 	srunner_add_suite(sr, api_render_suite());
 	srunner_add_suite(sr, layers_suite());
 	srunner_add_suite(sr, store_errors_suite());
+	srunner_add_suite(sr, config_tls_suite());
+	srunner_add_suite(sr, amqp_refusal_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

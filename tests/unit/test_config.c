@@ -12,19 +12,6 @@
 
 #define ENV_MAX	32
 
-static const char *
-fake_getenv(const char *name, void *arg)
-{
-	const char *const	*env = arg;
-	size_t			n = strlen(name);
-
-	for (size_t i = 0; env[i] != NULL; i++) {
-		if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
-			return (env[i] + n + 1);
-	}
-	return (NULL);
-}
-
 /* Loads with `env` plus the RabbitMQ credentials when `creds` is set. */
 static enum weir_config_result
 load_ex(struct weir_config *cfg, int creds, const char *const *env, int argc,
@@ -50,7 +37,7 @@ load_ex(struct weir_config *cfg, int creds, const char *const *env, int argc,
 		argv = default_argv;
 	}
 	memset(err, 'x', errlen);
-	return (weir_config_load(cfg, argc, argv, fake_getenv, all, err,
+	return (weir_config_load(cfg, argc, argv, unit_getenv, all, err,
 	    errlen));
 }
 

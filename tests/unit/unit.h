@@ -35,6 +35,8 @@ Suite	*api_suite(void);
 Suite	*api_render_suite(void);
 Suite	*layers_suite(void);
 Suite	*store_errors_suite(void);
+Suite	*config_tls_suite(void);
+Suite	*amqp_refusal_suite(void);
 
 /* The stage context the tests use unless they need another one. */
 struct weir_stage_ctx	unit_ctx(void);
@@ -55,5 +57,8 @@ char	*unit_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes `len` bytes to a new file under $TMPDIR (or /tmp); returns its
  * malloc'd path. */
 char	*unit_temp_file(const char *content, size_t len);
+
+/* A weir_getenv_fn over a NULL-terminated list of "NAME=value". */
+const char	*unit_getenv(const char *name, void *arg);
 
 #endif
