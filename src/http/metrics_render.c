@@ -148,7 +148,7 @@ static void
 render_gauges(struct weir_textbuf *b, const struct weir_metrics *m,
     int workers)
 {
-	int64_t	depth = -1, consumers = 0, dirty = 0;
+	int64_t	depth = -1, consumers = 0, dirty = -1;
 	int	amqp = 0, wanted = 0, mongo = 1;
 
 	for (int i = 0; i < workers && i < WEIR_WORKERS_MAX; i++) {
@@ -161,7 +161,8 @@ render_gauges(struct weir_textbuf *b, const struct weir_metrics *m,
 			depth = WEIR_GET(w->queue_depth);
 		if (WEIR_GET(w->queue_consumers) > consumers)
 			consumers = WEIR_GET(w->queue_consumers);
-		/* Each worker's aggregator counts the same collection. */
+		/* Each worker's aggregator counts the same collection; -1
+		 * (not counted) only when no worker could count. */
 		if (WEIR_GET(w->dirty_windows) > dirty)
 			dirty = WEIR_GET(w->dirty_windows);
 	}
@@ -177,7 +178,8 @@ render_gauges(struct weir_textbuf *b, const struct weir_metrics *m,
 	gauge(b, "weir_queue_consumers", "Consumers on the input queue, as "
 	    "last seen.", (double)consumers);
 	gauge(b, "weir_aggregate_windows_dirty",
-	    "Windows waiting to be recomputed.", (double)dirty);
+	    "Dirty windows in the store, as the aggregator last counted "
+	    "them (-1 unknown).", (double)dirty);
 }
 
 static void

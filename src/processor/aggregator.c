@@ -11,28 +11,45 @@
 #define WINDOWS_PER_PASS	256
 #define MAX_WAIT_MS		30000
 
+/* The gauge is the aggregator's last count of dirty windows in the store,
+ * also when the rebuild after it failed; -1 while the store cannot be
+ * asked, so a failing rebuild never reads as "all settled". */
+static void
+report(struct weir_worker_ctx *ctx, int done, int64_t dirty)
+{
+	if (done > 0)
+		WEIR_INC(weir_metrics->windows_recomputed, (uint64_t)done);
+	WEIR_SET(ctx->slot->dirty_windows, dirty);
+}
+
 /* One pass: rebuilds the dirty windows that have been quiet for one
  * interval (a busy window would void every rebuild), in rounds of
  * WINDOWS_PER_PASS. */
 static void
 pass(struct weir_worker_ctx *ctx, mongoc_client_t *c, int *failing)
 {
-	int64_t	dirty = 0;
+	char	err[512];
+	int64_t	dirty;
 	int	done;
 
 	do {
+		err[0] = '\0';
 		done = weir_store_recompute_dirty(ctx->store, c,
-		    WINDOWS_PER_PASS, ctx->cfg->aggregate_interval_ms, &dirty);
+		    WINDOWS_PER_PASS, ctx->cfg->aggregate_interval_ms,
+		    &ctx->stop, &dirty, err, sizeof(err));
+		report(ctx, done, dirty);
 		if (done < 0) {
-			if (!*failing)
+			if (!*failing && !atomic_load(&ctx->stop))
 				weir_log(WEIR_LOG_WARN, "window rebuild failed; "
-				    "will retry", NULL);
+				    "will retry", "error", err, NULL);
 			*failing = 1;
 			return;
 		}
-		*failing = 0;
-		WEIR_INC(weir_metrics->windows_recomputed, (uint64_t)done);
-		WEIR_SET(ctx->slot->dirty_windows, dirty);
+		/* Some windows failed, the others were rebuilt. */
+		if (err[0] != '\0' && !*failing)
+			weir_log(WEIR_LOG_WARN, "some windows not rebuilt; "
+			    "will retry", "error", err, NULL);
+		*failing = err[0] != '\0';
 	} while (done == WINDOWS_PER_PASS && !atomic_load(&ctx->stop));
 }
 
@@ -46,6 +63,7 @@ weir_aggregator_main(void *arg)
 	uint64_t		took, t0;
 	uint32_t		wait;
 
+	WEIR_SET(ctx->slot->dirty_windows, -1);
 	/* The first pass runs at once, so the dirty gauge is right from the
 	 * start. A rebuild reads events; pacing at twice the last pass keeps
 	 * it to a third of the store's time however large windows grow. */

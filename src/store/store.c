@@ -316,6 +316,7 @@ weir_store_setup(struct weir_store *s, mongoc_client_t *c, char *err,
 		if (rc == 0 && server_has(c, "buildInfo", "ferretdbVersion",
 		    &s->serial_writes, err, len) == -1)
 			s->serial_writes = 0;
+		s->unindexed_ranges = s->serial_writes;
 		if (rc == 0)
 			rc = create_all_indexes(s, c, err, len);
 		if (rc == 0 && s->ttl_s > 0)

@@ -76,9 +76,13 @@ int			weir_store_mark_windows(struct weir_store *,
 
 /* Rebuilds up to `limit` dirty windows that have not changed for
  * quiet_ms from `events`; returns how many it brought up to date, or -1
- * on error. *dirty gets the number of windows still dirty. */
+ * when the pass failed (err says why). A window whose claim or write
+ * failed stays dirty for a later pass; the others still count. Gives up
+ * soon after *stop is set. *dirty gets the number of windows still dirty
+ * in the store, or -1 when they could not be counted. */
 int			weir_store_recompute_dirty(struct weir_store *,
 			    mongoc_client_t *, int limit, int64_t quiet_ms,
-			    int64_t *dirty);
+			    const _Atomic int *stop, int64_t *dirty, char *err,
+			    size_t errlen);
 
 #endif

@@ -23,6 +23,9 @@ struct weir_store {
 	 * idle, while a mutex hands the turn over at once. */
 	pthread_mutex_t		write_lock;
 	int			serial_writes;	/* valid once setup_done */
+	/* FerretDB: range filters are evaluated by scanning (store_rebuild.c).
+	 * Valid once setup_done. */
+	int			unindexed_ranges;
 	_Atomic int		setup_done;
 	int			pem_fd;		/* joined client cert + key */
 	mongoc_write_concern_t	*wc;		/* valid once setup_done */

@@ -1,5 +1,6 @@
 /* store_rebuild.c - rebuilds dirty windows of `aggregates` from `events`.
  * A claim bumps the epoch; the result is written only if epoch and seq held. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,11 @@
 #include "store/store_docs.h"
 #include "store/store_priv.h"
 
-/* Events one cursor batch of a rebuild reads. */
-#define RECOMPUTE_BATCH		10000
+/* Events one cursor batch of a rebuild reads: on FerretDB each batch is
+ * read from an unfiltered scan, so this bounds one round trip (about 1 s
+ * for 1 000 events on a busy 2-core machine) well inside the socket
+ * timeout, and the stop flag is looked at between batches. */
+#define RECOMPUTE_BATCH		1000
 /* How many dirty windows one pass looks at (and counts, for the gauge). */
 #define DIRTY_SCAN_MAX		4096
 
@@ -109,33 +113,53 @@ fold_event(const bson_t *doc, struct dirty_window *list, int n,
 		weir_agg_add(&aggs[hit - list], ts, has_value, value);
 }
 
-/* One scan over the time span of all windows being rebuilt: FerretDB
- * answers a range query by scanning, so one query per window would cost
- * n scans. */
-static int
-compute_windows(struct weir_store *s, mongoc_client_t *c,
-    struct dirty_window *list, int n, struct weir_agg *aggs)
+/* The events a rebuild reads. MongoDB answers the time span of the
+ * windows from the {ts, _id} index. FerretDB 1.24 on SQLite pushes no
+ * range down (explain: SCAN) and evaluates the filter itself, which made
+ * one round trip of a sparse query last as long as the whole scan (far
+ * beyond the socket timeout) and the whole query 2.4 times slower than
+ * reading every event: there it reads everything, unfiltered, and
+ * fold_event keeps what belongs to the windows. */
+static void
+rebuild_filter(const struct weir_store *s, bson_t *filter,
+    const struct dirty_window *list, int n)
 {
-	mongoc_collection_t	*coll;
-	mongoc_cursor_t		*cur;
-	const bson_t		*doc;
-	bson_t			filter = BSON_INITIALIZER, opts = BSON_INITIALIZER,
-				range, proj;
-	bson_error_t		berr;
-	int64_t			lo = INT64_MAX, hi = INT64_MIN;
-	int			ok;
+	bson_t	range;
+	int64_t	lo = INT64_MAX, hi = INT64_MIN;
 
+	if (s->unindexed_ranges)
+		return;
 	for (int i = 0; i < n; i++) {
-		weir_agg_init(&aggs[i]);
 		if (list[i].start_ms < lo)
 			lo = list[i].start_ms;
 		if (list[i].start_ms > hi)
 			hi = list[i].start_ms;
 	}
-	bson_append_document_begin(&filter, "ts", -1, &range);
+	bson_append_document_begin(filter, "ts", -1, &range);
 	BSON_APPEND_DATE_TIME(&range, "$gte", lo);
 	BSON_APPEND_DATE_TIME(&range, "$lt", hi + WEIR_WINDOW_MS);
-	bson_append_document_end(&filter, &range);
+	bson_append_document_end(filter, &range);
+}
+
+/* One scan for all windows being rebuilt, so one pass costs one scan.
+ * Gives up between two events once *stop is set: the claimed windows
+ * stay dirty and a later pass (or process) rebuilds them. */
+static int
+compute_windows(struct weir_store *s, mongoc_client_t *c,
+    struct dirty_window *list, int n, struct weir_agg *aggs,
+    const _Atomic int *stop, char *err, size_t len)
+{
+	mongoc_collection_t	*coll;
+	mongoc_cursor_t		*cur;
+	const bson_t		*doc;
+	bson_t			filter = BSON_INITIALIZER, opts = BSON_INITIALIZER,
+				proj;
+	bson_error_t		berr;
+	int			rc = 0;
+
+	for (int i = 0; i < n; i++)
+		weir_agg_init(&aggs[i]);
+	rebuild_filter(s, &filter, list, n);
 	bson_append_document_begin(&opts, "projection", -1, &proj);
 	BSON_APPEND_INT32(&proj, "_id", 0);
 	BSON_APPEND_INT32(&proj, "source", 1);
@@ -146,14 +170,23 @@ compute_windows(struct weir_store *s, mongoc_client_t *c,
 	BSON_APPEND_INT32(&opts, "batchSize", RECOMPUTE_BATCH);
 	coll = weir_store_coll(s, c, WEIR_COLL_EVENTS);
 	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
-	while (mongoc_cursor_next(cur, &doc))
+	while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
 		fold_event(doc, list, n, aggs);
-	ok = !mongoc_cursor_error(cur, &berr);
+		if (atomic_load(stop)) {
+			snprintf(err, len, "stopped (shutdown)");
+			rc = -1;
+		}
+	}
+	if (rc == 0 && mongoc_cursor_error(cur, &berr)) {
+		snprintf(err, len, "read events: %s (domain %u code %u)",
+		    berr.message, berr.domain, berr.code);
+		rc = -1;
+	}
 	mongoc_cursor_destroy(cur);
 	mongoc_collection_destroy(coll);
 	bson_destroy(&filter);
 	bson_destroy(&opts);
-	return (ok ? 0 : -1);
+	return (rc);
 }
 
 /*
@@ -163,7 +196,8 @@ compute_windows(struct weir_store *s, mongoc_client_t *c,
  * guarded on. 1: claimed, 0: no longer dirty, -1: error.
  */
 static int
-claim_window(struct weir_store *s, mongoc_client_t *c, struct dirty_window *w)
+claim_window(struct weir_store *s, mongoc_client_t *c, struct dirty_window *w,
+    char *err, size_t errlen)
 {
 	mongoc_collection_t		*coll;
 	mongoc_find_and_modify_opts_t	*fam;
@@ -185,8 +219,11 @@ claim_window(struct weir_store *s, mongoc_client_t *c, struct dirty_window *w)
 	coll = weir_store_coll(s, c, WEIR_COLL_WINDOWS);
 	pthread_mutex_lock(&s->write_lock);
 	if (!mongoc_collection_find_and_modify_with_opts(coll, &sel, fam,
-	    &reply, &berr))
+	    &reply, &berr)) {
+		snprintf(err, errlen, "claim window %s: %s", w->id,
+		    berr.message);
 		rc = -1;
+	}
 	pthread_mutex_unlock(&s->write_lock);
 	if (rc == 0 && bson_iter_init_find(&it, &reply, "value") &&
 	    BSON_ITER_HOLDS_DOCUMENT(&it)) {
@@ -247,7 +284,8 @@ append_result(bson_t *upd, const struct weir_agg *a)
  * on error. */
 static int
 write_window(struct weir_store *s, mongoc_client_t *c,
-    const struct dirty_window *w, const struct weir_agg *a)
+    const struct dirty_window *w, const struct weir_agg *a, char *err,
+    size_t len)
 {
 	mongoc_collection_t	*coll;
 	bson_t			sel = BSON_INITIALIZER, upd = BSON_INITIALIZER,
@@ -266,6 +304,8 @@ write_window(struct weir_store *s, mongoc_client_t *c,
 	ok = mongoc_collection_update_one(coll, &sel, &upd, &opts, &reply,
 	    &berr);
 	pthread_mutex_unlock(&s->write_lock);
+	if (!ok)
+		snprintf(err, len, "write window %s: %s", w->id, berr.message);
 	if (ok && bson_iter_init_find(&it, &reply, "matchedCount"))
 		matched = bson_iter_as_int64(&it) > 0;
 	bson_destroy(&reply);
@@ -277,10 +317,10 @@ write_window(struct weir_store *s, mongoc_client_t *c,
 }
 
 /* Reads the dirty windows; keeps the quiet ones, up to limit. Returns how
- * many it kept, or -1; *dirty gets how many it saw. */
+ * many it kept, or -1; *dirty gets how many it saw (-1 on error). */
 static int
 find_quiet(struct weir_store *s, mongoc_client_t *c, struct dirty_window *list,
-    int limit, int64_t quiet_ms, int64_t *dirty)
+    int limit, int64_t quiet_ms, int64_t *dirty, char *err, size_t len)
 {
 	mongoc_collection_t	*coll;
 	mongoc_cursor_t		*cur;
@@ -301,8 +341,11 @@ find_quiet(struct weir_store *s, mongoc_client_t *c, struct dirty_window *list,
 		    list[n].updated_ms <= cutoff)
 			n++;
 	}
-	if (mongoc_cursor_error(cur, &berr))
+	if (mongoc_cursor_error(cur, &berr)) {
+		snprintf(err, len, "find dirty windows: %s", berr.message);
 		n = -1;
+		*dirty = -1;
+	}
 	mongoc_cursor_destroy(cur);
 	mongoc_collection_destroy(coll);
 	bson_destroy(&filter);
@@ -310,55 +353,74 @@ find_quiet(struct weir_store *s, mongoc_client_t *c, struct dirty_window *list,
 	return (n);
 }
 
-/* Claims the listed windows, dropping those no longer dirty. */
+/* Claims the listed windows, dropping those no longer dirty and those
+ * whose claim failed (they stay dirty). -1 only when none could be
+ * claimed for an error. */
 static int
 claim_all(struct weir_store *s, mongoc_client_t *c, struct dirty_window *list,
-    int n)
+    int n, const _Atomic int *stop, char *err, size_t len)
 {
-	int	kept = 0, rc;
+	int	kept = 0, failed = 0, rc;
 
-	for (int i = 0; i < n; i++) {
-		if ((rc = claim_window(s, c, &list[i])) == -1)
-			return (-1);
+	for (int i = 0; i < n && !atomic_load(stop); i++) {
+		if ((rc = claim_window(s, c, &list[i], err, len)) == -1)
+			failed++;
 		if (rc == 1)
 			list[kept++] = list[i];
 	}
-	return (kept);
+	return (kept == 0 && failed > 0 ? -1 : kept);
+}
+
+/* Writes each result; one window that fails stays dirty, the others are
+ * written. Returns the windows now clean, or -1 when none could be. */
+static int
+write_all(struct weir_store *s, mongoc_client_t *c,
+    const struct dirty_window *list, const struct weir_agg *aggs, int n,
+    char *err, size_t len)
+{
+	int	done = 0, failed = 0, rc;
+
+	for (int i = 0; i < n; i++) {
+		if ((rc = write_window(s, c, &list[i], &aggs[i], err, len)) < 0)
+			failed++;
+		else
+			done += rc;
+	}
+	return (done == 0 && failed > 0 ? -1 : done);
 }
 
 int
 weir_store_recompute_dirty(struct weir_store *s, mongoc_client_t *c,
-    int limit, int64_t quiet_ms, int64_t *dirty)
+    int limit, int64_t quiet_ms, const _Atomic int *stop, int64_t *dirty,
+    char *err, size_t len)
 {
 	struct dirty_window	*list;
 	struct weir_agg		*aggs;
-	int			n, done = 0, rc;
+	int			n, done = 0;
 
+	*dirty = -1;
 	list = calloc((size_t)limit, sizeof(*list));
 	aggs = calloc((size_t)limit, sizeof(*aggs));
 	if (list == NULL || aggs == NULL) {
-		free(list);
-		free(aggs);
-		return (-1);
+		snprintf(err, len, "out of memory");
+		goto fail;
 	}
-	n = find_quiet(s, c, list, limit, quiet_ms, dirty);
-	if (n > 0)
-		n = claim_all(s, c, list, n);
+	if ((n = find_quiet(s, c, list, limit, quiet_ms, dirty, err, len)) > 0)
+		n = claim_all(s, c, list, n, stop, err, len);
 	if (n > 0) {
 		qsort(list, (size_t)n, sizeof(*list), cmp_window);
-		if (compute_windows(s, c, list, n, aggs) == -1)
-			n = -1;
+		if (compute_windows(s, c, list, n, aggs, stop, err, len) == -1)
+			goto fail;
+		done = write_all(s, c, list, aggs, n, err, len);
 	}
-	for (int i = 0; n > 0 && i < n; i++) {
-		if ((rc = write_window(s, c, &list[i], &aggs[i])) == -1) {
-			n = -1;
-			break;
-		}
-		done += rc;
-	}
-	if (n >= 0)
-		*dirty -= done;
+	if (n < 0 || done < 0)
+		goto fail;
+	*dirty -= done;
 	free(list);
 	free(aggs);
-	return (n < 0 ? -1 : done);
+	return (done);
+fail:
+	free(list);
+	free(aggs);
+	return (-1);
 }

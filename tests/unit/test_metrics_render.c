@@ -299,6 +299,16 @@ START_TEST(test_render_gauges)
 	HAS(t, "weir_amqp_consumer_connections 1");
 	HAS(t, "weir_mongodb_connected 0");
 	free(t);
+	/* One aggregator could not count: the other's count stands. */
+	WEIR_SET(m->workers[1].dirty_windows, -1);
+	t = render(m, 2);
+	HAS(t, "weir_aggregate_windows_dirty 3");
+	free(t);
+	/* None could: unknown, never a reassuring 0. */
+	WEIR_SET(m->workers[0].dirty_windows, -1);
+	t = render(m, 2);
+	HAS(t, "weir_aggregate_windows_dirty -1");
+	free(t);
 	free(m);
 }
 END_TEST
