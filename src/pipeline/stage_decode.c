@@ -1,8 +1,31 @@
 /* stage_decode.c - bytes to a JSON object.
  * Enforces the size limit before parsing so a huge body costs nothing. */
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include "pipeline/pipeline.h"
+
+/* No content type, application/json or application/<anything>+json, in
+ * any case, parameters (charset=...) aside: a producer that says its
+ * bytes are something else is taken at its word. */
+int
+weir_content_type_is_json(const char *s, size_t len)
+{
+	size_t	n = 0;
+
+	if (s == NULL)
+		return (1);
+	while (n < len && s[n] != ';' && s[n] != ' ' && s[n] != '\t')
+		n++;
+	if (n == 0 && len == 0)
+		return (1);
+	if (n == 16 && strncasecmp(s, "application/json", 16) == 0)
+		return (1);
+	return (n > 17 && strncasecmp(s, "application/", 12) == 0 &&
+	    strncasecmp(s + n - 5, "+json", 5) == 0 &&
+	    memchr(s + 12, '/', n - 12) == NULL);
+}
 
 enum weir_reason
 weir_stage_decode(const struct weir_input *in, struct weir_event *ev,
@@ -10,6 +33,12 @@ weir_stage_decode(const struct weir_input *in, struct weir_event *ev,
 {
 	json_error_t	err;
 
+	if (!weir_content_type_is_json(in->content_type, in->content_type_len)) {
+		snprintf(detail, WEIR_DETAIL_MAX, "content type '%.*s' is not "
+		    "JSON", (int)(in->content_type_len > 64 ? 64 :
+		    in->content_type_len), in->content_type);
+		return (WEIR_ERR_CONTENT_TYPE);
+	}
 	if (in->len > ctx->max_message_bytes) {
 		snprintf(detail, WEIR_DETAIL_MAX, "body is %zu bytes, limit %zu",
 		    in->len, ctx->max_message_bytes);
