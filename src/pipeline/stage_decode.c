@@ -32,6 +32,7 @@ weir_stage_decode(const struct weir_input *in, struct weir_event *ev,
     const struct weir_stage_ctx *ctx, char *detail)
 {
 	json_error_t	err;
+	const char	*nul;
 
 	if (!weir_content_type_is_json(in->content_type, in->content_type_len)) {
 		snprintf(detail, WEIR_DETAIL_MAX, "content type '%.*s' is not "
@@ -43,6 +44,13 @@ weir_stage_decode(const struct weir_input *in, struct weir_event *ev,
 		snprintf(detail, WEIR_DETAIL_MAX, "body is %zu bytes, limit %zu",
 		    in->len, ctx->max_message_bytes);
 		return (WEIR_ERR_TOO_LARGE);
+	}
+	/* JSON has no raw NUL, and jansson 2.14 skips one after a number
+	 * ("ts":1\0,...) as if it were not there. */
+	if ((nul = memchr(in->body, '\0', in->len)) != NULL) {
+		snprintf(detail, WEIR_DETAIL_MAX, "NUL byte at byte %zu",
+		    (size_t)(nul - in->body));
+		return (WEIR_ERR_INVALID_JSON);
 	}
 	ev->root = json_loadb(in->body, in->len,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);

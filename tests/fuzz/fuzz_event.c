@@ -70,6 +70,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.len = size - 2 - idlen;
 	in.received_at_ms = NOW_MS;
 	r = weir_pipeline_run(&in, &ev, &ctx, detail, NULL);
+	if (r == WEIR_OK && memchr(in.body, '\0', in.len) != NULL)
+		abort();	/* JSON text has no raw NUL */
 	if (r == WEIR_OK)
 		check_event(&ev);
 	else if (detail[0] == '\0' || strlen(detail) >= WEIR_DETAIL_MAX ||

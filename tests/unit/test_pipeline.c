@@ -254,6 +254,29 @@ START_TEST(test_content_type)
 }
 END_TEST
 
+/* tests/integration/test_hostile.py found jansson taking a NUL after a
+ * number for nothing: "ts":60000<NUL>, was stored. */
+START_TEST(test_nul_byte_refused)
+{
+	static const char	good[] = "{\"source\":\"s\",\"type\":\"t\","
+	    "\"ts\":60000,\"value\":1.5}";
+	struct weir_stage_ctx	ctx = unit_ctx();
+	struct weir_event	ev;
+	char			body[sizeof(good) + 1], detail[WEIR_DETAIL_MAX];
+	struct weir_input	in = { .body = body, .len = sizeof(good) };
+
+	for (size_t i = 0; i < sizeof(good); i++) {
+		memcpy(body, good, i);
+		body[i] = '\0';
+		memcpy(body + i + 1, good + i, sizeof(good) - 1 - i);
+		ck_assert_msg(weir_pipeline_run(&in, &ev, &ctx, detail, NULL) ==
+		    WEIR_ERR_INVALID_JSON, "NUL at %zu accepted", i);
+		weir_event_clear(&ev);
+	}
+	ck_assert_str_eq(detail, "NUL byte at byte 48");
+}
+END_TEST
+
 START_TEST(test_reuse_event_after_clear)
 {
 	struct weir_event	ev;
@@ -290,6 +313,7 @@ pipeline_suite(void)
 	tcase_add_test(tc, test_ids_from_transport);
 	tcase_add_test(tc, test_reuse_event_after_clear);
 	tcase_add_test(tc, test_content_type);
+	tcase_add_test(tc, test_nul_byte_refused);
 	suite_add_tcase(s, tc);
 	return (s);
 }
