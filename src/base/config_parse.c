@@ -158,6 +158,12 @@ parse_amqp_url(struct weir_config *cfg, const char *url, char *err,
 		return (fail(err, len, "RABBITMQ_URL: not an amqp:// or amqps:// "
 		    "URL (%s)", amqp_error_string2(rc)));
 	}
+	/* amqp_parse_url takes "amqp://:0" as host "" and port 0. */
+	if (info.host[0] == '\0' || info.port < 1 || info.port > 65535) {
+		free(copy);
+		return (fail(err, len, "RABBITMQ_URL: needs a host and a port "
+		    "in 1..65535"));
+	}
 	if (strlen(info.host) >= sizeof(cfg->amqp_host) ||
 	    strlen(info.user) >= sizeof(cfg->amqp_user) ||
 	    strlen(info.password) >= sizeof(cfg->amqp_password) ||

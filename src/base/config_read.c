@@ -113,6 +113,17 @@ read_env(struct raw *raw, weir_getenv_fn get, void *arg, char *err,
 	}
 	return (0);
 }
+/* The message quotes what it refuses, and a value may hold any byte: a
+ * newline or an escape sequence would break the one-line contract. */
+static void
+one_line(char *err)
+{
+	for (; *err != '\0'; err++) {
+		if ((unsigned char)*err < 0x20 || *err == 0x7f)
+			*err = '?';
+	}
+}
+
 enum weir_config_result
 weir_config_load(struct weir_config *cfg, int argc, char **argv,
     weir_getenv_fn get, void *arg, char *err, size_t len)
@@ -132,6 +143,7 @@ weir_config_load(struct weir_config *cfg, int argc, char **argv,
 		rc = weir_config_parse(cfg, &raw, err, len);
 	for (int i = 0; i < O_COUNT; i++)
 		free(raw.owned[i]);
+	one_line(err);
 	return (rc == 0 ? WEIR_CONFIG_OK : WEIR_CONFIG_ERROR);
 }
 

@@ -21,6 +21,7 @@ static const char *const reason_codes[WEIR_REASON_COUNT] = {
 	[WEIR_ERR_INVALID_KEY] = "invalid_key",
 	[WEIR_ERR_RESERVED_FIELD] = "reserved_field",
 	[WEIR_ERR_STORE_REJECTED] = "store_rejected",
+	[WEIR_ERR_CONTENT_TYPE] = "unsupported_content_type",
 };
 
 const char *

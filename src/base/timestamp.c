@@ -1,5 +1,6 @@
 /* timestamp.c - strict RFC 3339 parsing and UTC formatting.
  * Civil-date arithmetic follows Howard Hinnant's days_from_civil. */
+#include <string.h>
 #include <time.h>
 
 #include "base/timestamp.h"
@@ -106,6 +107,19 @@ weir_ts_parse_rfc3339(const char *s, size_t len, int64_t *out_ms)
 	return (0);
 }
 
+static void
+put_digits(char *p, int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* RFC 3339 has four-digit years only: times outside them are clamped. */
+#define TS_FORMAT_MIN_MS	(-62167219200000LL)	/* 0000-01-01 */
+#define TS_FORMAT_MAX_MS	253402300799999LL	/* 9999-12-31T23:59:59.999 */
+
 void
 weir_ts_format(int64_t ms, char buf[25])
 {
@@ -113,18 +127,24 @@ weir_ts_format(int64_t ms, char buf[25])
 	struct tm	tm;
 	int64_t		rem;
 
+	if (ms < TS_FORMAT_MIN_MS)
+		ms = TS_FORMAT_MIN_MS;
+	if (ms > TS_FORMAT_MAX_MS)
+		ms = TS_FORMAT_MAX_MS;
 	rem = ms % 1000;
 	if (rem < 0)
 		rem += 1000;
 	secs = (time_t)((ms - rem) / 1000);
 	gmtime_r(&secs, &tm);
-	strftime(buf, 25, "%Y-%m-%dT%H:%M:%S", &tm);
-	buf[19] = '.';
-	buf[20] = (char)('0' + rem / 100);
-	buf[21] = (char)('0' + rem / 10 % 10);
-	buf[22] = (char)('0' + rem % 10);
-	buf[23] = 'Z';
-	buf[24] = '\0';
+	/* Not strftime: its %Y writes year 999 as "999". */
+	memcpy(buf, "0000-00-00T00:00:00.000Z", 25);
+	put_digits(buf, tm.tm_year + 1900, 4);
+	put_digits(buf + 5, tm.tm_mon + 1, 2);
+	put_digits(buf + 8, tm.tm_mday, 2);
+	put_digits(buf + 11, tm.tm_hour, 2);
+	put_digits(buf + 14, tm.tm_min, 2);
+	put_digits(buf + 17, tm.tm_sec, 2);
+	put_digits(buf + 20, (int)rem, 3);
 }
 
 int64_t

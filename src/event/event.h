@@ -24,6 +24,8 @@ struct weir_input {
 	size_t		len;
 	const char	*message_id;	/* AMQP message-id property, or NULL */
 	size_t		message_id_len;
+	const char	*content_type;	/* AMQP content-type, or NULL */
+	size_t		content_type_len;
 	int64_t		received_at_ms;
 };
 

@@ -49,6 +49,9 @@ enum weir_reason	weir_stage_window(const struct weir_input *,
 			    struct weir_event *, const struct weir_stage_ctx *,
 			    char *);
 
+/* 1 when an AMQP content-type (NULL: none) says the body is JSON. */
+int	weir_content_type_is_json(const char *, size_t);
+
 /* The stages in the order they run; NULL-terminated. */
 extern const struct weir_stage	weir_pipeline_stages[];
 #define WEIR_STAGE_MAX		16

@@ -120,6 +120,10 @@ on_delivery(struct weir_consumer *c, const amqp_envelope_t *env)
 		in.message_id = p->message_id.bytes;
 		in.message_id_len = p->message_id.len;
 	}
+	if (p->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG) {
+		in.content_type = p->content_type.bytes;
+		in.content_type_len = p->content_type.len;
+	}
 	c->stage_ctx.now_ms = in.received_at_ms = weir_now_ms();
 	if (c->batch.deliveries == 0)
 		c->batch.started_ms = in.received_at_ms;

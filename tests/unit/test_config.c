@@ -590,6 +590,9 @@ static const struct {
 	{ "RABBITMQ_PORT", "amqp" },
 	{ "RABBITMQ_URL", "http://mq/" },
 	{ "RABBITMQ_URL", "amqp://mq:99999/" },
+	/* Found by tests/fuzz/fuzz_config.c (corpus/config/url-port-0). */
+	{ "RABBITMQ_URL", "amqps://:0" },
+	{ "RABBITMQ_URL", "amqp://mq:0/" },
 	{ "MONGODB_URI", "notmongo" },
 	{ "MONGODB_URI", "mongodb://h:99999/" },
 	{ "MONGODB_HOST", "h:99999" },
@@ -640,6 +643,24 @@ START_TEST(test_invalid_values_flag)
 		starts_with(err, cases[i].var);
 		ck_assert_int_eq(err[strlen(cases[i].var)], ':');
 	}
+}
+END_TEST
+
+/* Found by tests/fuzz/fuzz_config.c (corpus/config/control-char): a
+ * message quoted a value with a newline or an escape as it was. */
+START_TEST(test_error_one_line)
+{
+	struct weir_config	c;
+	char			err[512];
+	char			*argv[] = { "weir", "--wor\x1b[2Jk", NULL };
+
+	ck_assert_int_eq(load(&c, ENV("WEIR_ROLE=all\nINJECTED"), err),
+	    WEIR_CONFIG_ERROR);
+	ck_assert_str_eq(err, "WEIR_ROLE: 'all?INJECTED' is not one of the "
+	    "allowed values (see --help)");
+	ck_assert_int_eq(load_ex(&c, 1, NULL, 2, argv, err, sizeof(err)),
+	    WEIR_CONFIG_ERROR);
+	ck_assert_str_eq(err, "--wor?[2Jk: unknown flag (see --help)");
 }
 END_TEST
 
@@ -956,6 +977,7 @@ config_suite(void)
 	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	tcase_add_test(tc, test_invalid_values_flag);
 	tcase_add_test(tc, test_names_too_long);
+	tcase_add_test(tc, test_error_one_line);
 	tcase_add_test(tc, test_prefetch_below_batch);
 	tcase_add_test(tc, test_valid_edges);
 	tcase_add_test(tc, test_error_truncated_to_errlen);

@@ -210,6 +210,73 @@ START_TEST(test_ids_from_transport)
 }
 END_TEST
 
+/* tests/integration/test_hostile.py found weir storing bodies whose
+ * producer said they were text/plain or protobuf. */
+START_TEST(test_content_type)
+{
+	static const struct {
+		const char	*type;
+		int		json;
+	} cases[] = {
+		{ "", 1 }, { "application/json", 1 }, { "APPLICATION/JSON", 1 },
+		{ "application/json; charset=utf-8", 1 },
+		{ "application/json;charset=UTF-8", 1 },
+		{ "application/cloudevents+json", 1 },
+		{ "application/vnd.acme.event+JSON; v=2", 1 },
+		{ "text/plain", 0 }, { "text/json", 0 },
+		{ "application/octet-stream", 0 }, { "application/x-protobuf", 0 },
+		{ "application/jsonx", 0 }, { "application/json5", 0 },
+		{ "application/+json", 0 }, { "application/a/b+json", 0 },
+		{ "json", 0 }, { " application/json", 0 }, { ";", 0 },
+	};
+	const char		*body = "{\"source\":\"s\",\"type\":\"t\","
+	    "\"ts\":60000}";
+	struct weir_stage_ctx	ctx = unit_ctx();
+	struct weir_input	in = { .body = body, .len = strlen(body) };
+	struct weir_event	ev;
+	char			detail[WEIR_DETAIL_MAX];
+
+	ck_assert_int_eq(weir_content_type_is_json(NULL, 0), 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		in.content_type = cases[i].type;
+		in.content_type_len = strlen(cases[i].type);
+		ck_assert_msg(weir_pipeline_run(&in, &ev, &ctx, detail, NULL) ==
+		    (cases[i].json ? WEIR_OK : WEIR_ERR_CONTENT_TYPE),
+		    "content type '%s'", cases[i].type);
+		if (!cases[i].json) {
+			char *want = unit_strf("content type '%s' is not JSON",
+			    cases[i].type);
+			ck_assert_str_eq(detail, want);
+			free(want);
+		}
+		weir_event_clear(&ev);
+	}
+}
+END_TEST
+
+/* tests/integration/test_hostile.py found jansson taking a NUL after a
+ * number for nothing: "ts":60000<NUL>, was stored. */
+START_TEST(test_nul_byte_refused)
+{
+	static const char	good[] = "{\"source\":\"s\",\"type\":\"t\","
+	    "\"ts\":60000,\"value\":1.5}";
+	struct weir_stage_ctx	ctx = unit_ctx();
+	struct weir_event	ev;
+	char			body[sizeof(good) + 1], detail[WEIR_DETAIL_MAX];
+	struct weir_input	in = { .body = body, .len = sizeof(good) };
+
+	for (size_t i = 0; i < sizeof(good); i++) {
+		memcpy(body, good, i);
+		body[i] = '\0';
+		memcpy(body + i + 1, good + i, sizeof(good) - 1 - i);
+		ck_assert_msg(weir_pipeline_run(&in, &ev, &ctx, detail, NULL) ==
+		    WEIR_ERR_INVALID_JSON, "NUL at %zu accepted", i);
+		weir_event_clear(&ev);
+	}
+	ck_assert_str_eq(detail, "NUL byte at byte 48");
+}
+END_TEST
+
 START_TEST(test_reuse_event_after_clear)
 {
 	struct weir_event	ev;
@@ -245,6 +312,8 @@ pipeline_suite(void)
 	tcase_add_test(tc, test_valid_end_to_end);
 	tcase_add_test(tc, test_ids_from_transport);
 	tcase_add_test(tc, test_reuse_event_after_clear);
+	tcase_add_test(tc, test_content_type);
+	tcase_add_test(tc, test_nul_byte_refused);
 	suite_add_tcase(s, tc);
 	return (s);
 }

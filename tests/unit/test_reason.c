@@ -29,6 +29,7 @@ START_TEST(test_reason_codes_exact)
 		{ WEIR_ERR_INVALID_KEY, "invalid_key" },
 		{ WEIR_ERR_RESERVED_FIELD, "reserved_field" },
 		{ WEIR_ERR_STORE_REJECTED, "store_rejected" },
+		{ WEIR_ERR_CONTENT_TYPE, "unsupported_content_type" },
 	};
 
 	ck_assert_int_eq(sizeof(want) / sizeof(want[0]), WEIR_REASON_COUNT);

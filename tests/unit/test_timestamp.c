@@ -162,6 +162,23 @@ format_is(int64_t ms, const char *want)
 	ck_assert_str_eq(buf, want);
 }
 
+/* Found by tests/fuzz/fuzz_timestamp.c (corpus/timestamp/year0): strftime
+ * wrote year 0 as "0", leaving the string short of its 24 characters. */
+START_TEST(test_ts_format_four_digit_years)
+{
+	int64_t	ms;
+
+	format_is(-62162035199500LL, "0000-03-01T00:00:00.500Z");
+	ck_assert_int_eq(weir_ts_parse_rfc3339("0999-12-31T23:59:59Z", 20,
+	    &ms), 0);
+	format_is(ms, "0999-12-31T23:59:59.000Z");
+	format_is(-62167219200001LL, "0000-01-01T00:00:00.000Z");
+	format_is(INT64_MIN, "0000-01-01T00:00:00.000Z");
+	format_is(253402300800000LL, "9999-12-31T23:59:59.999Z");
+	format_is(INT64_MAX, "9999-12-31T23:59:59.999Z");
+}
+END_TEST
+
 START_TEST(test_ts_format)
 {
 	format_is(0, "1970-01-01T00:00:00.000Z");
@@ -230,6 +247,7 @@ timestamp_suite(void)
 	tcase_add_test(tc, test_ts_syntax_rejected);
 	tcase_add_test(tc, test_ts_respects_len);
 	tcase_add_test(tc, test_ts_format);
+	tcase_add_test(tc, test_ts_format_four_digit_years);
 	tcase_add_test(tc, test_ts_round_trip);
 	tcase_add_test(tc, test_ts_now);
 	suite_add_tcase(s, tc);
