@@ -92,6 +92,7 @@ main(int argc, char **argv)
 	};
 	struct weir_batch	 b;
 	struct weir_window_acc	 acc;
+	struct weir_scan_buf	 scan;
 	struct weir_event	 ev;
 	struct weir_input	 in;
 	char			*bodies, body[4096], detail[WEIR_DETAIL_MAX];
@@ -110,8 +111,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: pipeline [N [BODY_BYTES]]\n");
 		return (2);
 	}
+	/* The consumer's stage context has a scan buffer of its own. */
+	ctx.scan = &scan;
 	if (weir_batch_init(&b, (size_t)batch) == -1 ||
-	    weir_window_acc_init(&acc, (size_t)batch) == -1) {
+	    weir_window_acc_init(&acc, (size_t)batch) == -1 ||
+	    weir_scan_buf_init(&scan) == -1) {
 		fprintf(stderr, "pipeline: out of memory\n");
 		return (1);
 	}
@@ -184,5 +188,6 @@ main(int argc, char **argv)
 	free(lens);
 	weir_window_acc_free(&acc);
 	weir_batch_free(&b);
+	weir_scan_buf_free(&scan);
 	return (bad > 0);
 }

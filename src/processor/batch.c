@@ -114,12 +114,14 @@ record_window(struct weir_batch *b, const struct weir_event *ev)
 	if (weir_window_set_add(&b->window_set, id, len,
 	    &b->event_window[b->n]) != 1)
 		return;
+	/* The id ends in "<source>:<type>": the names live as long as the
+	 * batch there, while the event's own strings die with its body. */
 	w->id = id;
 	w->id_len = len;
-	w->source = ev->source;
-	w->source_len = ev->source_len;
-	w->type = ev->type;
+	w->type = id + len - ev->type_len;
 	w->type_len = ev->type_len;
+	w->source = w->type - 1 - ev->source_len;
+	w->source_len = ev->source_len;
 	w->start_ms = ev->window_start_ms;
 	b->n_windows++;
 }
