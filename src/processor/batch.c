@@ -68,6 +68,7 @@ weir_batch_reset(struct weir_batch *b)
 	b->last_valid_tag = 0;
 	b->started_ms = 0;
 	memset(b->stage_ns, 0, sizeof(b->stage_ns));
+	b->timed = 0;
 	if (b->window_set.ids != NULL)
 		weir_window_set_reset(&b->window_set);
 }

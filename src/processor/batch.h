@@ -44,8 +44,14 @@ struct weir_batch {
 	size_t			n_windows;
 	size_t			*event_window;	/* [n]: index into windows */
 	struct weir_agg		*window_deltas;	/* [n_windows], see below */
+	/* Stage times of the timed deliveries (WEIR_STAGE_SAMPLE). */
 	uint64_t		stage_ns[WEIR_STAGE_MAX];
+	size_t			timed;
 };
+
+/* One delivery in this many has its stages timed (the first of a batch
+ * always): two clock reads per stage cost ~15 % of the pipeline. */
+#define WEIR_STAGE_SAMPLE	16
 
 int	weir_batch_init(struct weir_batch *, size_t cap);
 void	weir_batch_free(struct weir_batch *);

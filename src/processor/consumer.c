@@ -125,8 +125,11 @@ on_delivery(struct weir_consumer *c, const amqp_envelope_t *env)
 		c->batch.started_ms = in.received_at_ms;
 	c->batch.deliveries++;
 	WEIR_INC(weir_metrics->messages_received, 1);
+	if ((c->batch.deliveries - 1) % WEIR_STAGE_SAMPLE == 0)
+		c->batch.timed++;
 	r = weir_pipeline_run(&in, &ev, &c->stage_ctx, detail,
-	    c->batch.stage_ns);
+	    (c->batch.deliveries - 1) % WEIR_STAGE_SAMPLE == 0 ?
+	    c->batch.stage_ns : NULL);
 	if (r != WEIR_OK) {
 		weir_event_clear(&ev);
 		return (dead_letter(c, env, r, detail));
