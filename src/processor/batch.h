@@ -22,6 +22,15 @@ struct weir_original {
 	size_t		msgid_len;	/* 0: no message-id */
 };
 
+/* What the batch needs of an event once its document is written: its
+ * window sums and lag, and the tree to free when jansson decoded it. */
+struct weir_batch_event {
+	json_t		*root;
+	int64_t		ts_ms;
+	double		value;
+	int		has_value;
+};
+
 struct weir_batch {
 	size_t			cap;
 	size_t			n;		/* valid events */
@@ -30,7 +39,7 @@ struct weir_batch {
 	int64_t			started_ms;
 	uint64_t		*dead_tags;
 	size_t			dead_n;
-	struct weir_event	*events;
+	struct weir_batch_event	*events;
 	bson_t			*docs;
 	const bson_t		**doc_ptrs;
 	struct weir_original	*originals;
@@ -58,8 +67,9 @@ void	weir_batch_free(struct weir_batch *);
 /* Forgets the contents; keeps every buffer for the next batch. */
 void	weir_batch_reset(struct weir_batch *);
 /* Encodes ev as the next document, keeps a copy of the original and
- * records its window; takes ownership of ev's JSON. Returns 0, -1 when
- * out of memory, -2 when the event cannot be encoded (ev is cleared). */
+ * records its window; takes ownership of ev's JSON (none of its strings
+ * are used after this). Returns 0, -1 when out of memory, -2 when the
+ * event cannot be encoded (ev is cleared). */
 int	weir_batch_add(struct weir_batch *, struct weir_event *ev,
 	    const char *body, size_t body_len, const char *key, size_t key_len,
 	    const char *msgid, size_t msgid_len);
