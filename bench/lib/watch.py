@@ -81,6 +81,15 @@ class Metrics:
         return None
 
 
+def poll_interval(a, stored, elapsed):
+    """0.1 s; with --sparse, half the time the rate so far says is left,
+    between 0.1 and 1 s."""
+    if not a.sparse or stored <= 0:
+        return 0.0 if not a.sparse else 1.0
+    left = (a.n - stored) / (stored / elapsed)
+    return min(1.0, max(0.0, left / 2))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--addr", help="weir's HOST:PORT")
@@ -90,20 +99,29 @@ def main():
                     help="file for 'epoch_ms rss_kib stored pss_kib' every "
                     "0.5 s")
     ap.add_argument("--stall", type=float, default=60)
+    ap.add_argument("--sparse", action="store_true",
+                    help="scrape /metrics at most once a second, and ten "
+                    "times a second only as the end nears (by the rate "
+                    "so far): each scrape costs weir CPU, which the cost "
+                    "step would count as weir's")
     a = ap.parse_args()
     m = None
     if a.addr is not None:
         host, port = a.addr.rsplit(":", 1)
         m = Metrics(host, int(port))
     stored, last, last_change, next_sample = 0, -1, time.monotonic(), 0.0
+    start, next_poll = time.monotonic(), 0.0
     with open(a.samples, "w") as samples:
         while m is None or stored < a.n:
             time.sleep(0.1)
             if m is None and not alive(a.pid):
                 return 0
-            got = m.stored() if m is not None else None
-            stored = got if got is not None else stored
             now = time.monotonic()
+            got = None
+            if m is not None and now >= next_poll:
+                got = m.stored()
+                next_poll = now + poll_interval(a, stored, now - start)
+            stored = got if got is not None else stored
             if stored != last:
                 last, last_change = stored, now
             if now >= next_sample:

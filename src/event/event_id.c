@@ -36,18 +36,29 @@ int
 weir_id_derive(const json_t *field, const struct weir_input *in,
     char out[WEIR_ID_MAX + 1])
 {
-	const char	*s;
-	size_t		len;
+	struct weir_json_field	f;
 
+	memset(&f, 0, sizeof(f));
 	if (field != NULL) {
-		if (!json_is_string(field))
+		/* Any kind but a string is refused alike. */
+		f.kind = json_is_string(field) ? WEIR_JSON_STRING :
+		    WEIR_JSON_NULL;
+		f.s = json_string_value(field);
+		f.len = json_string_length(field);
+	}
+	return (weir_id_pick(&f, in, out));
+}
+
+int
+weir_id_pick(const struct weir_json_field *f, const struct weir_input *in,
+    char out[WEIR_ID_MAX + 1])
+{
+	if (f->kind != WEIR_JSON_ABSENT) {
+		if (f->kind != WEIR_JSON_STRING ||
+		    !weir_id_is_valid(f->s, f->len))
 			return (-1);
-		s = json_string_value(field);
-		len = json_string_length(field);
-		if (!weir_id_is_valid(s, len))
-			return (-1);
-		memcpy(out, s, len);
-		out[len] = '\0';
+		memcpy(out, f->s, f->len);
+		out[f->len] = '\0';
 		return (0);
 	}
 	if (in->message_id != NULL &&

@@ -17,5 +17,8 @@ void	weir_id_from_body(const char *body, size_t len, char out[65]);
  * then the body hash. Returns -1 only when `field` is present but invalid. */
 int	weir_id_derive(const json_t *field, const struct weir_input *in,
 	    char out[WEIR_ID_MAX + 1]);
+/* The same for a decoded top-level field (WEIR_JSON_ABSENT: none). */
+int	weir_id_pick(const struct weir_json_field *, const struct weir_input *,
+	    char out[WEIR_ID_MAX + 1]);
 
 #endif

@@ -16,17 +16,54 @@ weir_window_start(int64_t ts_ms, int64_t width_ms)
 	return (ts_ms - r);
 }
 
+/* Decimal digits of v at t; returns how many. */
+static size_t
+put_decimal(char *t, uint64_t v)
+{
+	char	tmp[20];
+	size_t	n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (size_t i = 0; i < n; i++)
+		t[i] = tmp[n - 1 - i];
+	return (n);
+}
+
+/* Appends s[0..n) to buf as far as it fits (snprintf's truncation). */
+static void
+put_text(char *buf, size_t size, size_t *at, const char *s, size_t n)
+{
+	if (*at < size - 1)
+		memcpy(buf + *at, s, n < size - 1 - *at ? n : size - 1 - *at);
+	*at += n;
+}
+
+/* Once per event: formatted by hand, snprintf took ~1/5 of the path. */
 size_t
 weir_window_id(char *buf, size_t size, int64_t start_ms, const char *source,
     size_t source_len, const char *type, size_t type_len)
 {
-	int	n;
+	char	head[48];
+	size_t	n = 0, at = 0;
 
-	n = snprintf(buf, size, "%lld:%zu:%.*s:%.*s", (long long)start_ms,
-	    source_len, (int)source_len, source, (int)type_len, type);
-	if (n < 0)
+	if (size == 0)
 		return (0);
-	return ((size_t)n < size ? (size_t)n : size - 1);
+	if (start_ms < 0)
+		head[n++] = '-';
+	n += put_decimal(head + n, start_ms < 0 ? 0 - (uint64_t)start_ms :
+	    (uint64_t)start_ms);
+	head[n++] = ':';
+	n += put_decimal(head + n, source_len);
+	head[n++] = ':';
+	put_text(buf, size, &at, head, n);
+	put_text(buf, size, &at, source, source_len);
+	put_text(buf, size, &at, ":", 1);
+	put_text(buf, size, &at, type, type_len);
+	buf[at < size ? at : size - 1] = '\0';
+	return (at < size ? at : size - 1);
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include "base/reason.h"
 #include "event/event.h"
+#include "event/event_scan.h"
 
 /* Everything a stage may know about the world, fixed for one batch. */
 struct weir_stage_ctx {
@@ -14,6 +15,10 @@ struct weir_stage_ctx {
 	int64_t		max_future_skew_ms;
 	int64_t		now_ms;
 	const char	*processor;
+	/* The calling thread's reused decode buffers. NULL: decode every
+	 * body with jansson and keep its tree in the event (the API's
+	 * ingest, which needs no BSON). */
+	struct weir_scan_buf *scan;
 };
 
 struct weir_config;

@@ -1,9 +1,10 @@
-/* stage_decode.c - bytes to a JSON object.
+/* stage_decode.c - bytes to a JSON object, as its top-level facts and BSON.
  * Enforces the size limit before parsing so a huge body costs nothing. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "event/event_tree.h"
 #include "pipeline/pipeline.h"
 
 /* No content type, application/json or application/<anything>+json, in
@@ -52,6 +53,11 @@ weir_stage_decode(const struct weir_input *in, struct weir_event *ev,
 		    (size_t)(nul - in->body));
 		return (WEIR_ERR_INVALID_JSON);
 	}
+	/* The scanner reads the usual body without allocating; whatever it
+	 * declines (bad JSON included) jansson reads, and reports. */
+	if (ctx->scan != NULL &&
+	    weir_event_scan(in->body, in->len, &ev->dec, ctx->scan) == 0)
+		return (WEIR_OK);
 	ev->root = json_loadb(in->body, in->len,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (ev->root == NULL) {
@@ -63,5 +69,7 @@ weir_stage_decode(const struct weir_input *in, struct weir_event *ev,
 		snprintf(detail, WEIR_DETAIL_MAX, "top level is not an object");
 		return (WEIR_ERR_NOT_OBJECT);
 	}
+	weir_event_from_tree(&ev->dec, ev->root,
+	    ctx->scan != NULL ? ctx->scan->tree_rest : NULL);
 	return (WEIR_OK);
 }

@@ -9,14 +9,14 @@
 #define TS_MAX_MS	253402300799999LL
 
 static enum weir_reason
-parse_ts(json_t *ts, int64_t *ms, char *detail)
+parse_ts(const struct weir_json_field *ts, int64_t *ms, char *detail)
 {
-	if (json_is_integer(ts)) {
-		*ms = (int64_t)json_integer_value(ts);
+	if (ts->kind == WEIR_JSON_INTEGER) {
+		*ms = ts->i;
 		return (WEIR_OK);
 	}
-	if (json_is_string(ts) && weir_ts_parse_rfc3339(json_string_value(ts),
-	    json_string_length(ts), ms) == 0)
+	if (ts->kind == WEIR_JSON_STRING &&
+	    weir_ts_parse_rfc3339(ts->s, ts->len, ms) == 0)
 		return (WEIR_OK);
 	snprintf(detail, WEIR_DETAIL_MAX, "field 'ts' must be an RFC 3339 "
 	    "date-time with offset or integer epoch milliseconds");
@@ -31,7 +31,7 @@ weir_stage_normalise(const struct weir_input *in, struct weir_event *ev,
 	int64_t			ms;
 
 	(void)in;
-	if ((r = parse_ts(json_object_get(ev->root, "ts"), &ms, detail)) !=
+	if ((r = parse_ts(&ev->dec.top[WEIR_TOP_TS], &ms, detail)) !=
 	    WEIR_OK)
 		return (r);
 	if (ms < 0 || ms > TS_MAX_MS || ms > ctx->now_ms + ctx->max_future_skew_ms) {

@@ -61,13 +61,16 @@ weir_batch_free(struct weir_batch *b)
 void
 weir_batch_reset(struct weir_batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		weir_event_clear(&b->events[i]);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->events[i].root != NULL)
+			json_decref(b->events[i].root);
+	}
 	b->n = b->deliveries = b->dead_n = b->n_windows = 0;
 	b->arena_len = 0;
 	b->last_valid_tag = 0;
 	b->started_ms = 0;
 	memset(b->stage_ns, 0, sizeof(b->stage_ns));
+	b->timed = 0;
 	if (b->window_set.ids != NULL)
 		weir_window_set_reset(&b->window_set);
 }
@@ -114,12 +117,14 @@ record_window(struct weir_batch *b, const struct weir_event *ev)
 	if (weir_window_set_add(&b->window_set, id, len,
 	    &b->event_window[b->n]) != 1)
 		return;
+	/* The id ends in "<source>:<type>": the names live as long as the
+	 * batch there, while the event's own strings die with its body. */
 	w->id = id;
 	w->id_len = len;
-	w->source = ev->source;
-	w->source_len = ev->source_len;
-	w->type = ev->type;
+	w->type = id + len - ev->type_len;
 	w->type_len = ev->type_len;
+	w->source = w->type - 1 - ev->source_len;
+	w->source_len = ev->source_len;
 	w->start_ms = ev->window_start_ms;
 	b->n_windows++;
 }
@@ -146,8 +151,12 @@ weir_batch_add(struct weir_batch *b, struct weir_event *ev, const char *body,
 	o->body_len = body_len;
 	o->key_len = key_len;
 	o->msgid_len = msgid_len;
-	b->events[b->n] = *ev;
-	record_window(b, &b->events[b->n]);
+	b->events[b->n].root = ev->root;
+	b->events[b->n].ts_ms = ev->ts_ms;
+	b->events[b->n].value = ev->value;
+	b->events[b->n].has_value = ev->has_value;
+	ev->root = NULL;
+	record_window(b, ev);
 	b->n++;
 	return (0);
 }
@@ -155,9 +164,9 @@ weir_batch_add(struct weir_batch *b, struct weir_event *ev, const char *body,
 size_t
 weir_batch_sum_windows(struct weir_batch *b)
 {
-	const struct weir_event	*ev;
-	struct weir_agg		*a;
-	size_t			touched = 0;
+	const struct weir_batch_event	*ev;
+	struct weir_agg			*a;
+	size_t				touched = 0;
 
 	for (size_t w = 0; w < b->n_windows; w++)
 		weir_agg_init(&b->window_deltas[w]);

@@ -22,6 +22,15 @@ struct weir_original {
 	size_t		msgid_len;	/* 0: no message-id */
 };
 
+/* What the batch needs of an event once its document is written: its
+ * window sums and lag, and the tree to free when jansson decoded it. */
+struct weir_batch_event {
+	json_t		*root;
+	int64_t		ts_ms;
+	double		value;
+	int		has_value;
+};
+
 struct weir_batch {
 	size_t			cap;
 	size_t			n;		/* valid events */
@@ -30,7 +39,7 @@ struct weir_batch {
 	int64_t			started_ms;
 	uint64_t		*dead_tags;
 	size_t			dead_n;
-	struct weir_event	*events;
+	struct weir_batch_event	*events;
 	bson_t			*docs;
 	const bson_t		**doc_ptrs;
 	struct weir_original	*originals;
@@ -44,16 +53,23 @@ struct weir_batch {
 	size_t			n_windows;
 	size_t			*event_window;	/* [n]: index into windows */
 	struct weir_agg		*window_deltas;	/* [n_windows], see below */
+	/* Stage times of the timed deliveries (WEIR_STAGE_SAMPLE). */
 	uint64_t		stage_ns[WEIR_STAGE_MAX];
+	size_t			timed;
 };
+
+/* One delivery in this many has its stages timed (the first of a batch
+ * always): two clock reads per stage cost ~15 % of the pipeline. */
+#define WEIR_STAGE_SAMPLE	16
 
 int	weir_batch_init(struct weir_batch *, size_t cap);
 void	weir_batch_free(struct weir_batch *);
 /* Forgets the contents; keeps every buffer for the next batch. */
 void	weir_batch_reset(struct weir_batch *);
 /* Encodes ev as the next document, keeps a copy of the original and
- * records its window; takes ownership of ev's JSON. Returns 0, -1 when
- * out of memory, -2 when the event cannot be encoded (ev is cleared). */
+ * records its window; takes ownership of ev's JSON (none of its strings
+ * are used after this). Returns 0, -1 when out of memory, -2 when the
+ * event cannot be encoded (ev is cleared). */
 int	weir_batch_add(struct weir_batch *, struct weir_event *ev,
 	    const char *body, size_t body_len, const char *key, size_t key_len,
 	    const char *msgid, size_t msgid_len);

@@ -129,8 +129,11 @@ on_delivery(struct weir_consumer *c, const amqp_envelope_t *env)
 		c->batch.started_ms = in.received_at_ms;
 	c->batch.deliveries++;
 	WEIR_INC(weir_metrics->messages_received, 1);
+	if ((c->batch.deliveries - 1) % WEIR_STAGE_SAMPLE == 0)
+		c->batch.timed++;
 	r = weir_pipeline_run(&in, &ev, &c->stage_ctx, detail,
-	    c->batch.stage_ns);
+	    (c->batch.deliveries - 1) % WEIR_STAGE_SAMPLE == 0 ?
+	    c->batch.stage_ns : NULL);
 	if (r != WEIR_OK) {
 		weir_event_clear(&ev);
 		return (dead_letter(c, env, r, detail));
@@ -267,12 +270,15 @@ weir_consumer_start(struct weir_worker_ctx *ctx, int index)
 	/* Both free what they never allocated (c is zeroed), so one label
 	 * undoes any prefix of the set-up. */
 	if (weir_batch_init(&c->batch, (size_t)ctx->cfg->batch_size) == -1 ||
-	    weir_window_acc_init(&c->acc, (size_t)ctx->cfg->batch_size) == -1)
+	    weir_window_acc_init(&c->acc, (size_t)ctx->cfg->batch_size) == -1 ||
+	    weir_scan_buf_init(&c->scan) == -1)
 		goto fail;
+	c->stage_ctx.scan = &c->scan;
 	if (weir_thread_start(&c->thread, consumer_main, c) == -1)
 		goto fail;
 	return (c);
 fail:
+	weir_scan_buf_free(&c->scan);
 	weir_window_acc_free(&c->acc);
 	weir_batch_free(&c->batch);
 	free(c);
@@ -283,6 +289,7 @@ void
 weir_consumer_join(struct weir_consumer *c)
 {
 	pthread_join(c->thread, NULL);
+	weir_scan_buf_free(&c->scan);
 	weir_window_acc_free(&c->acc);
 	weir_batch_free(&c->batch);
 	free(c);

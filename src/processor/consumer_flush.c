@@ -283,6 +283,7 @@ observe_batch(struct weir_consumer *c, const struct weir_insert_result *res,
 {
 	const struct weir_batch	*b = &c->batch;
 	int64_t			now = weir_now_ms();
+	double			scale;
 
 	WEIR_INC(weir_metrics->events_stored, res->stored);
 	WEIR_INC(weir_metrics->duplicates_skipped, res->duplicates);
@@ -291,10 +292,12 @@ observe_batch(struct weir_consumer *c, const struct weir_insert_result *res,
 	    (double)b->deliveries);
 	weir_hist_observe(&weir_metrics->batch_duration, WEIR_HIST_SECONDS,
 	    (double)(weir_mono_ns() - started_ns) / 1e9);
+	/* The timed deliveries stand for all of the batch's. */
+	scale = b->timed > 0 ? (double)b->deliveries / (double)b->timed : 0;
 	for (size_t i = 0; i < weir_pipeline_stage_count() &&
 	    i < WEIR_STAGES_MAX; i++)
 		weir_hist_observe(&weir_metrics->stage_duration[i],
-		    WEIR_HIST_SECONDS, (double)b->stage_ns[i] / 1e9);
+		    WEIR_HIST_SECONDS, (double)b->stage_ns[i] * scale / 1e9);
 	for (size_t i = 0; i < b->n; i++)
 		weir_hist_observe(&weir_metrics->event_lag, WEIR_HIST_LAG,
 		    (double)(now - b->events[i].ts_ms) / 1000.0);

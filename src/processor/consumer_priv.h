@@ -25,6 +25,7 @@ struct weir_consumer {
 	struct weir_batch	batch;
 	struct weir_backoff	backoff;
 	struct weir_stage_ctx	stage_ctx;
+	struct weir_scan_buf	scan;		/* stage_ctx.scan */
 	struct weir_claimed_set	claimed;
 	struct weir_window_acc	acc;		/* windows of unacked events */
 	uint64_t		pending_tag;	/* stored, not acked yet */

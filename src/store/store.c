@@ -295,6 +295,10 @@ set_write_concern(struct weir_store *s, int rs)
 		mongoc_write_concern_set_w(s->wc, 1);
 	mongoc_write_concern_set_wtimeout_int64(s->wc, WTIMEOUT_MS);
 	BSON_APPEND_BOOL(&s->insert_opts, "ordered", false);
+	/* mongoc 1.23 checks inserts for invalid UTF-8 and empty keys, and
+	 * weir's decoders already refused both (invalid_json, invalid_key)
+	 * at every depth: the second pass cost 7.6 % of weir's CPU. */
+	BSON_APPEND_BOOL(&s->insert_opts, "validate", false);
 	mongoc_write_concern_append(s->wc, &s->insert_opts);
 	weir_log(WEIR_LOG_INFO, "mongodb setup done", "write_concern",
 	    majority ? "majority" : "1", "writes", s->serial_writes ?

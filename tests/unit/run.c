@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, metrics_render_suite());
 	srunner_add_suite(sr, textbuf_suite());
 	srunner_add_suite(sr, event_bson_suite());
+	srunner_add_suite(sr, event_scan_suite());
 	srunner_add_suite(sr, claimed_set_suite());
 	srunner_add_suite(sr, batch_suite());
 	srunner_add_suite(sr, http_negotiate_suite());

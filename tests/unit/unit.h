@@ -28,6 +28,7 @@ Suite	*metrics_suite(void);
 Suite	*metrics_render_suite(void);
 Suite	*textbuf_suite(void);
 Suite	*event_bson_suite(void);
+Suite	*event_scan_suite(void);
 Suite	*claimed_set_suite(void);
 Suite	*batch_suite(void);
 Suite	*http_negotiate_suite(void);
@@ -41,13 +42,19 @@ Suite	*amqp_refusal_suite(void);
 /* The stage context the tests use unless they need another one. */
 struct weir_stage_ctx	unit_ctx(void);
 
-/* Runs the whole pipeline over a NUL-terminated body with unit_ctx().
+/* Runs the whole pipeline over a NUL-terminated body with unit_ctx(),
+ * and again with a scan buffer: both must agree (or the test fails).
  * The caller must weir_event_clear(ev). */
 enum weir_reason	unit_run(const char *body, struct weir_event *ev,
 			    char detail[WEIR_DETAIL_MAX]);
 enum weir_reason	unit_run_len(const char *body, size_t len,
 			    const struct weir_stage_ctx *, struct weir_event *,
 			    char detail[WEIR_DETAIL_MAX]);
+
+/* Both events hold the same values and make byte-identical documents. */
+void	unit_same_event(const struct weir_event *, const struct weir_event *);
+void	unit_same_document(const struct weir_event *,
+	    const struct weir_event *);
 
 /* `n` copies of `unit` concatenated; the caller frees. */
 char	*unit_repeat(const char *unit, size_t n);
