@@ -36,6 +36,13 @@
     rabbitmq.deadQueue = ["WEIR_AMQP_DEAD_QUEUE" types.str "Dead-letter queue."];
     rabbitmq.queueType = ["WEIR_AMQP_QUEUE_TYPE" (types.enum ["quorum" "classic"]) "Type of the queue weir declares."];
     rabbitmq.deliveryLimit = ["WEIR_AMQP_DELIVERY_LIMIT" types.ints.positive "Quorum queue x-delivery-limit (poison-message guard)."];
+    rabbitmq.tls = ["RABBITMQ_TLS" (types.enum ["auto" "on" "off"]) "TLS to the broker; auto follows the URL's scheme (amqps://)."];
+    rabbitmq.caFile = ["RABBITMQ_CA_FILE" types.str "PEM file of the CAs that sign the broker's certificate (default: the system's)."];
+    rabbitmq.certFile = ["RABBITMQ_CERT_FILE" types.str "PEM client certificate (its key comes from rabbitmq.keyFile)."];
+    rabbitmq.tlsVerifyHostname = ["RABBITMQ_TLS_VERIFY_HOSTNAME" (types.enum ["on" "off"]) "Check the broker's certificate names its host."];
+    mongodb.tls = ["MONGODB_TLS" (types.enum ["auto" "on" "off"]) "TLS to MongoDB; auto follows the URI's tls option."];
+    mongodb.caFile = ["MONGODB_CA_FILE" types.str "PEM file of the CAs that sign MongoDB's certificate."];
+    mongodb.certFile = ["MONGODB_CERT_FILE" types.str "PEM client certificate (its key comes from mongodb.keyFile)."];
     mongodb.host = ["MONGODB_HOST" types.str "host[:port][,host[:port]...] of the MongoDB servers."];
     mongodb.username = ["MONGODB_USERNAME" types.str "MongoDB user (the password comes from mongodb.passwordFile)."];
     mongodb.replicaSet = ["MONGODB_REPLICA_SET" types.str "Replica set name."];
@@ -52,6 +59,8 @@
     rabbitmq.urlFile = ["RABBITMQ_URL" "A whole amqp:// or amqps:// URL, credentials included; wins over the parts."];
     mongodb.passwordFile = ["MONGODB_PASSWORD" "MongoDB password."];
     mongodb.uriFile = ["MONGODB_URI" "A whole MongoDB URI, credentials included; wins over the parts."];
+    rabbitmq.keyFile = ["RABBITMQ_KEY" "PEM private key of rabbitmq.certFile."];
+    mongodb.keyFile = ["MONGODB_KEY" "PEM private key of mongodb.certFile."];
     api.tokensFile = ["WEIR_API_TOKENS" "API bearer tokens, one a line (POST /v1/events; reads too when api.readAuth is token)."];
   };
 

@@ -55,8 +55,8 @@ must_fail() {
 	module=$(grep -oE '"(WEIR|RABBITMQ|MONGODB)_[A-Z0-9_]+"' nix/module.nix | tr -d '"' | sort -u)
 	config=$(grep -oE '\{ "(WEIR|RABBITMQ|MONGODB)_[A-Z0-9_]+"' src/base/config.c | tr -d '{" ' | sort -u)
 	# The role is its own option (services.weir.role); the tokens file is a
-	# secret, passed as <VAR>_FILE like the passwords.
-	module=$(printf '%s\nWEIR_ROLE\n' "$module" | sed 's/^WEIR_API_TOKENS$/WEIR_API_TOKENS_FILE/' | sort -u)
+	# secret, passed as <VAR>_FILE like the passwords, and so are the TLS keys.
+	module=$(printf '%s\nWEIR_ROLE\n' "$module" | sed -E 's/^(WEIR_API_TOKENS|RABBITMQ_KEY|MONGODB_KEY)$/\1_FILE/' | sort -u)
 	missing=$(comm -13 <(printf '%s\n' "$module") <(printf '%s\n' "$config"))
 	extra=$(comm -23 <(printf '%s\n' "$module") <(printf '%s\n' "$config"))
 	[[ -z $missing ]] || echo "weir reads, the module cannot set: $missing"
