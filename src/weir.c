@@ -246,6 +246,8 @@ kore_worker_configure(void)
 	if (idx < 0 || idx >= WEIR_WORKERS_MAX)
 		fatal("worker id %d out of range", worker->id);
 	memset(&self, 0, sizeof(self));
+	if (weir_ctx_init(&self.ctx) == -1)
+		fatal("cannot make the worker's wake-up condition");
 	self.ctx.cfg = &weir_cfg;
 	self.ctx.worker_id = idx;
 	self.ctx.slot = &weir_metrics->workers[idx];
@@ -266,7 +268,7 @@ kore_worker_teardown(void)
 {
 	atomic_store(&self.ctx.drain_deadline_ms, weir_now_ms() +
 	    weir_cfg.drain_timeout_s * 1000);
-	atomic_store(&self.ctx.stop, 1);
+	weir_ctx_stop(&self.ctx);
 	for (int i = 0; i < self.n_consumers; i++)
 		weir_consumer_join(self.consumers[i]);
 	if (self.has_aggregator)

@@ -1,30 +1,56 @@
 /* worker_ctx.c - starting, sleeping and stopping the worker's own threads.
- * Slices keep shutdown prompt without busy waiting. */
+ * Sleepers wait on a condition that stop broadcasts: prompt, and no idle wake-ups. */
 #include <sys/random.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <time.h>
 
 #include "base/timestamp.h"
 #include "processor/worker_ctx.h"
 
-#define SLICE_MS	50
+int
+weir_ctx_init(struct weir_worker_ctx *ctx)
+{
+	pthread_condattr_t	attr;
+	int			rc;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return (-1);
+	/* Timed waits on the monotonic clock: a clock step is no wake-up. */
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+	    pthread_cond_init(&ctx->wake, &attr) == 0 &&
+	    pthread_mutex_init(&ctx->lock, NULL) == 0 ? 0 : -1;
+	pthread_condattr_destroy(&attr);
+	return (rc);
+}
+
+void
+weir_ctx_stop(struct weir_worker_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+	atomic_store(&ctx->stop, 1);
+	pthread_cond_broadcast(&ctx->wake);
+	pthread_mutex_unlock(&ctx->lock);
+}
 
 int
 weir_ctx_sleep(struct weir_worker_ctx *ctx, uint32_t ms)
 {
-	struct timespec	ts;
-	uint32_t	step;
+	struct timespec	until;
+	int		rc = 0;
 
-	while (ms > 0) {
-		if (atomic_load(&ctx->stop))
-			return (1);
-		step = ms < SLICE_MS ? ms : SLICE_MS;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
 	}
+	pthread_mutex_lock(&ctx->lock);
+	while (!atomic_load(&ctx->stop) && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&ctx->wake, &ctx->lock, &until);
+	pthread_mutex_unlock(&ctx->lock);
 	return (atomic_load(&ctx->stop) != 0);
 }
 
