@@ -149,6 +149,13 @@ class Run:
         return (round(self.n * 1000 / ms), self.cost_us(step, "proc"), "%.1f" % (max(r[3] for r in rows) / 1024),
                 "%.1f" % (max(r[1] for r in rows) / 1024), servers)
 
+    def cost_line(self):
+        weir, py = self.cost("cost", int(self.out("cost-weir-watch")["done_ms"]), "cost-weir-samples.txt"), \
+            self.cost("pycost", int(self.out("python")["end_ms"]), "cost-python-samples.txt")
+        ratio = "%.1f" % (float(py[1]) / float(weir[1]) if float(weir[1]) > 0 else 0)
+        return ("weir_cpu_us=%s python_cpu_us=%s cpu_ratio=%s pss_mib=%s weir_per_s=%s python_per_s=%s "
+                "python_pss_mib=%s" % (weir[1], py[1], ratio, weir[2], weir[0], py[0], py[2]))
+
     def report(self):
         n, o = self.n, self.out
         bc, sink, marks_, con, rp = o("broker-consume"), o("sink"), o("sink-marks"), o("sink-contended"), o("relay-publish")
@@ -254,11 +261,15 @@ def main():
     p.add_argument("--repo", required=True)
     p.add_argument("--weir-env", default="")
     p.add_argument("--e2e-only", action="store_true")
+    p.add_argument("--cost-only", action="store_true")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     run = Run(a)
-    run.e2e()
-    lines = [run.e2e_line()] if a.e2e_only else run.report()
+    if a.cost_only:
+        lines = [run.cost_line()]
+    else:
+        run.e2e()
+        lines = [run.e2e_line()] if a.e2e_only else run.report()
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     return 1 if a.e2e_only and run.problems else 0
