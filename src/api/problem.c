@@ -17,12 +17,20 @@ weir_problem_title(int status)
 		return ("Not Found");
 	case 405:
 		return ("Method Not Allowed");
+	case 408:
+		return ("Request Timeout");
+	case 411:
+		return ("Length Required");
 	case 413:
 		return ("Content Too Large");
+	case 414:
+		return ("URI Too Long");
 	case 503:
 		return ("Service Unavailable");
 	case 504:
 		return ("Gateway Timeout");
+	case 505:
+		return ("HTTP Version Not Supported");
 	default:
 		return (status >= 500 ? "Internal Server Error" : "Bad Request");
 	}

@@ -4,9 +4,11 @@
 #include <kore/http.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "api/problem.h"
 #include "base/metrics.h"
 
 /*
@@ -21,31 +23,31 @@
 void	__real_net_send_queue(struct connection *, const void *, size_t);
 void	__wrap_net_send_queue(struct connection *, const void *, size_t);
 
-/* `rule` may hold one %lld: the limit (limit_of) the request broke. */
+/* `rule` may hold one %lld: the limit (limit_of) the request broke. The
+ * title is weir_problem_title()'s, as for weir's own answers. */
 struct kore_error {
 	int		status;
-	const char	*title, *detail, *field, *rule;
+	const char	*detail, *field, *rule;
 };
 
 static const struct kore_error	kore_errors[] = {
-	{ 400, "Bad Request", "the request is not well-formed HTTP/1.1",
-	    "request", "must be a request line (a known method, a path, the "
-	    "version), a Host header and well-formed headers" },
-	{ 405, "Method Not Allowed", "HTTP/1.0 requests may not use this "
-	    "method", "method", "must be GET, HEAD or POST over HTTP/1.0" },
-	{ 408, "Request Timeout", "the request did not arrive in time",
-	    "request", "must arrive in full within the server's timeout" },
-	{ 411, "Length Required", "a request with a body needs a "
-	    "Content-Length", "content-length", "must be a decimal byte count "
-	    "(chunked bodies are not accepted)" },
-	{ 413, "Content Too Large", "the request body is larger than the "
-	    "server takes", "body", "must be at most %lld bytes" },
-	{ 414, "URI Too Long", "the request target is too long", "path",
+	{ 400, "the request is not well-formed HTTP/1.1", "request",
+	    "must be a request line (a known method, a path, the version), a "
+	    "Host header and well-formed headers" },
+	{ 405, "HTTP/1.0 requests may not use this method", "method",
+	    "must be GET, HEAD or POST over HTTP/1.0" },
+	{ 408, "the request did not arrive in time", "request",
+	    "must arrive in full within the server's timeout" },
+	{ 411, "a request with a body needs a Content-Length",
+	    "content-length", "must be a decimal byte count (chunked bodies "
+	    "are not accepted)" },
+	{ 413, "the request body is larger than the server takes", "body",
+	    "must be at most %lld bytes" },
+	{ 414, "the request target is too long", "path",
 	    "must be shorter than %lld bytes, query string included" },
-	{ 503, "Service Unavailable", "too many requests in flight", "request",
-	    "retry later" },
-	{ 505, "HTTP Version Not Supported", "this HTTP version is not served",
-	    "version", "must be HTTP/1.1 or HTTP/1.0" },
+	{ 503, "too many requests in flight", "request", "retry later" },
+	{ 505, "this HTTP version is not served", "version",
+	    "must be HTTP/1.1 or HTTP/1.0" },
 };
 
 static const char	empty_tail[] = "content-length: 0\r\n\r\n";
@@ -74,30 +76,23 @@ limit_of(int status)
 	return (status == 414 ? HTTP_URI_LEN - 1 : 0);
 }
 
-static int
-render(int status, char *buf, size_t size)
+/* The problem body for `status` (malloc'd, length in *len), or NULL. */
+static char *
+render(int status, size_t *len)
 {
 	const struct kore_error	*e = NULL;
 	char			rule[256];
-	int			n;
 
 	for (size_t i = 0; i < sizeof(kore_errors) / sizeof(*e); i++) {
 		if (kore_errors[i].status == status)
 			e = &kore_errors[i];
 	}
 	if (e == NULL)
-		n = snprintf(buf, size, "{\"type\":\"about:blank\",\"title\":"
-		    "\"%s\",\"status\":%d,\"detail\":\"%s\"}",
-		    status >= 500 ? "Internal Server Error" : "Bad Request",
-		    status, "the server could not take this request");
-	else {
-		snprintf(rule, sizeof(rule), e->rule, limit_of(status));
-		n = snprintf(buf, size, "{\"type\":\"about:blank\",\"title\":"
-		    "\"%s\",\"status\":%d,\"detail\":\"%s\",\"field\":\"%s\","
-		    "\"rule\":\"%s\"}", e->title, status, e->detail, e->field,
-		    rule);
-	}
-	return (n > 0 && (size_t)n < size ? n : 0);
+		return (weir_problem_render(status, "the server could not "
+		    "take this request", NULL, NULL, NULL, len));
+	snprintf(rule, sizeof(rule), e->rule, limit_of(status));
+	return (weir_problem_render(status, e->detail, e->field, rule, NULL,
+	    len));
 }
 
 /* A HEAD request gets the headers only, as RFC 9110 asks. Kore answers
@@ -116,16 +111,13 @@ is_head(const struct connection *c)
 /* Kore's status line, with the title as its reason phrase ("URI Too
  * Long", not Kore's "Request-URI Too Large"), and its other headers. */
 static size_t
-status_line(char *out, size_t size, const char *p, size_t len, int status,
-    const char *body)
+status_line(char *out, size_t size, const char *p, size_t len, int status)
 {
 	const char	*eol = memchr(p, '\n', len);
-	const char	*title = strstr(body, "\"title\":\"");
 	int		n;
 
-	title += strlen("\"title\":\"");
-	n = snprintf(out, size, "%.8s %d %.*s\r\n", p, status,
-	    (int)strcspn(title, "\""), title);
+	n = snprintf(out, size, "%.8s %d %s\r\n", p, status,
+	    weir_problem_title(status));
 	if (n <= 0 || (size_t)n >= size || eol == NULL ||
 	    (size_t)n + len > size)
 		return (0);
@@ -136,27 +128,29 @@ status_line(char *out, size_t size, const char *p, size_t len, int status,
 void
 __wrap_net_send_queue(struct connection *c, const void *data, size_t len)
 {
-	char	out[2048], body[640];
-	size_t	head;
-	int	status, blen, n;
+	char	out[2048], *body = NULL;
+	size_t	head, blen;
+	int	status, n;
 
 	if ((status = kore_error_status(data, len)) == 0 ||
-	    (blen = render(status, body, sizeof(body))) == 0 ||
-	    len > sizeof(out) - 256 - sizeof(body) ||
+	    (body = render(status, &blen)) == NULL ||
+	    len + blen + 256 > sizeof(out) ||
 	    (head = status_line(out, sizeof(out), data, len - TAIL_LEN,
-	    status, body)) == 0) {
-		__real_net_send_queue(c, data, len);
-		return;
-	}
+	    status)) == 0)
+		goto fail;
 	n = snprintf(out + head, sizeof(out) - head, "content-type: "
 	    "application/problem+json\r\ncache-control: no-store\r\n"
-	    "content-length: %d\r\n\r\n%s", blen, is_head(c) ? "" : body);
-	if (n <= 0 || (size_t)n >= sizeof(out) - head) {
-		__real_net_send_queue(c, data, len);
-		return;
-	}
+	    "content-length: %zu\r\n\r\n%s", blen, is_head(c) ? "" : body);
+	if (n <= 0 || (size_t)n >= sizeof(out) - head)
+		goto fail;
+	free(body);
 	if (weir_metrics != NULL)
 		WEIR_INC(weir_metrics->http_requests[WEIR_ROUTE_OTHER]
 		    [WEIR_METHOD_OTHER][weir_http_code_index(status)], 1);
 	__real_net_send_queue(c, out, head + (size_t)n);
+	return;
+
+fail:
+	free(body);
+	__real_net_send_queue(c, data, len);
 }
