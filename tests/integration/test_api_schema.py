@@ -58,13 +58,15 @@ def test_schemathesis_all_checks(world):
     assert rc == 0
     weir = world.weir(WEIR_ROLE="api", WEIR_API_TOKENS_FILE=str(tokens))
     report = world.state_dir / "schemathesis.xml"
+    # One worker: Hypothesis' lambda-source LRU cache is not thread-safe, and
+    # two workers raced on it in CI (a KeyError keyed by a source listing).
     cmd = [tool("schemathesis"), "--config-file",
            str(REPO / "tests" / "integration" / "schemathesis.toml"), "run",
            str(SPEC), "--url", f"http://127.0.0.1:{weir.http_port}",
            "--checks", "all", "--header", f"Authorization: Bearer {TOKEN}",
            "--max-examples", os.environ.get("WEIR_SCHEMATHESIS_EXAMPLES",
                                             "40"),
-           "--workers", "2", "--request-timeout", "20",
+           "--workers", "1", "--request-timeout", "20",
            "--seed", os.environ.get("WEIR_SCHEMATHESIS_SEED", "20261126"),
            "--report", "junit", "--report-junit-path", str(report),
            "--exclude-checks", "unsupported_method"]
