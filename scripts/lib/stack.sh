@@ -47,7 +47,7 @@ stack_up() {
 }
 
 # stack_ensure: the servers the caller exported (scripts/test's), else
-# stack_up's own.
+# stack_up's own with the test users.
 stack_ensure() {
 	if [[ -n ${WEIR_TEST_AMQP_PORT:-} && -n ${WEIR_TEST_MONGO_PORT:-} && -n ${WEIR_TEST_STATE_DIR:-} ]]; then
 		: "${WEIR_TEST_MONGO_URI:=mongodb://127.0.0.1:$WEIR_TEST_MONGO_PORT/}"
@@ -55,7 +55,17 @@ stack_ensure() {
 		log "servers: amqp 127.0.0.1:$WEIR_TEST_AMQP_PORT, $WEIR_TEST_MONGO_URI"
 	else
 		stack_up ""
+		stack_test_users
 	fi
+}
+
+# stack_test_users: weir runs as a user limited to the tests' exchanges and
+# queues (t<8 hex>.events...); tests/integration/conftest.py reads the
+# passwords from WEIR_TEST_RABBITMQ_SECRETS.
+stack_test_users() {
+	export WEIR_TEST_RABBITMQ_SECRETS=$WEIR_TEST_STATE_DIR/secrets
+	rabbitmq_app_users "$WEIR_TEST_RABBITMQ_DIR" "$WEIR_TEST_RABBITMQ_SECRETS" \
+		'^(t[0-9a-f]{8}\.)?events(\.process|\.dlx|\.dead)?$'
 }
 
 # stack_down [KEEP]: stops the servers of $STACK_OWN (none when it is
