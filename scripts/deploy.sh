@@ -184,10 +184,7 @@ main() {
 			[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout wants seconds, not '$TIMEOUT'"
 			shift
 			;;
-		-h | --help)
-			usage
-			exit 0
-			;;
+		-h | --help) usage_exit 0 ;;
 		-*) die "unknown option $1 (see --help)" ;;
 		*) OVERLAY=$1 ;;
 		esac

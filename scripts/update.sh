@@ -52,19 +52,13 @@ main() {
 			TIMEOUT=${2:?--timeout needs a duration}
 			shift
 			;;
-		-h | --help)
-			usage
-			exit 0
-			;;
+		-h | --help) usage_exit 0 ;;
 		-*) die "unknown option $1 (see --help)" ;;
 		*) break ;;
 		esac
 		shift
 	done
-	(($# == 2)) || {
-		usage >&2
-		exit 2
-	}
+	(($# == 2)) || usage_exit 2
 	local component=$1 version=$2 deployments deploy repo ref
 	deployments=$(component_deployments "$component") ||
 		die "unknown component '$component': processor, api or all"
