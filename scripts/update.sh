@@ -42,22 +42,8 @@ current_image() {
 }
 
 main() {
-	while (($#)); do
-		case $1 in
-		--image)
-			IMAGE=${2:?--image needs a repository}
-			shift
-			;;
-		--timeout)
-			TIMEOUT=${2:?--timeout needs a duration}
-			shift
-			;;
-		-h | --help) usage_exit 0 ;;
-		-*) die "unknown option $1 (see --help)" ;;
-		*) break ;;
-		esac
-		shift
-	done
+	parse_options '--image=IMAGE --timeout=TIMEOUT' "$@"
+	set -- "${OPERANDS[@]}"
 	(($# == 2)) || usage_exit 2
 	local component=$1 version=$2 deployments deploy repo ref
 	deployments=$(component_deployments "$component") ||
