@@ -48,10 +48,9 @@ USAGE
 }
 
 OVERLAY=dev
-SITE_ARGS=()
-IMAGE_GIVEN=""
-KEDA=1
-MONITORING=1
+HOST="" IMAGE="" TAG=""
+NO_KEDA=""
+NO_MONITORING=""
 TIMEOUT=900
 DEADLINE=0
 
@@ -71,8 +70,8 @@ crd_exists() {
 site_settings() {
 	local dir=$WEIR_REPO/k8s/overlays/$OVERLAY
 	[[ -d $dir ]] || die "no overlay k8s/overlays/$OVERLAY"
-	if ((${#SITE_ARGS[@]})); then
-		"$WEIR_REPO/scripts/site" "${SITE_ARGS[@]}" "$OVERLAY"
+	if [[ -n $HOST$IMAGE$TAG ]]; then
+		"$WEIR_REPO/scripts/site" ${HOST:+--host "$HOST"} ${IMAGE:+--image "$IMAGE"} ${TAG:+--tag "$TAG"} "$OVERLAY"
 	fi
 	takes_site "$dir" || return 0
 	has_site "$dir" ||
@@ -93,7 +92,7 @@ check_prerequisites() {
 # in the same namespace).
 follow_running_image() {
 	local site=$WEIR_REPO/k8s/overlays/$OVERLAY/site running repo version ours
-	[[ -z $IMAGE_GIVEN ]] && has_site "$WEIR_REPO/k8s/overlays/$OVERLAY" || return 0
+	[[ -z $IMAGE$TAG ]] && has_site "$WEIR_REPO/k8s/overlays/$OVERLAY" || return 0
 	running=$(weir_images) || die "cannot read the weir Deployments' images"
 	running=$(sort -u <<<"$running")
 	[[ -n $running ]] || return 0
@@ -116,13 +115,13 @@ follow_running_image() {
 # Prometheus Operator and adds a ServiceMonitor for KEDA's own metrics.
 install_addons() {
 	if ! crd_exists servicemonitors.monitoring.coreos.com; then
-		[[ -n $MONITORING ]] || die "the Prometheus Operator is not installed and --no-monitoring was given: ServiceMonitors cannot be applied"
+		[[ -z $NO_MONITORING ]] || die "the Prometheus Operator is not installed and --no-monitoring was given: ServiceMonitors cannot be applied"
 		"$WEIR_REPO/scripts/install-monitoring"
 	else
 		log "the Prometheus Operator is installed"
 	fi
 	if ! crd_exists scaledobjects.keda.sh; then
-		[[ -n $KEDA ]] || die "KEDA is not installed and --no-keda was given: the ScaledObject cannot be applied"
+		[[ -z $NO_KEDA ]] || die "KEDA is not installed and --no-keda was given: the ScaledObject cannot be applied"
 		"$WEIR_REPO/scripts/install-keda"
 	else
 		log "KEDA is installed"
@@ -169,30 +168,9 @@ URLS
 }
 
 main() {
-	while (($#)); do
-		case $1 in
-		--host | --image | --tag)
-			(($# >= 2)) || die "$1 needs a value (see --help)"
-			SITE_ARGS+=("$1" "$2")
-			[[ $1 == --host ]] || IMAGE_GIVEN=1
-			shift
-			;;
-		--no-keda) KEDA="" ;;
-		--no-monitoring) MONITORING="" ;;
-		--timeout)
-			TIMEOUT=${2:?--timeout needs seconds}
-			[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout wants seconds, not '$TIMEOUT'"
-			shift
-			;;
-		-h | --help)
-			usage
-			exit 0
-			;;
-		-*) die "unknown option $1 (see --help)" ;;
-		*) OVERLAY=$1 ;;
-		esac
-		shift
-	done
+	parse_options '--host=HOST --image=IMAGE --tag=TAG --no-keda:NO_KEDA --no-monitoring:NO_MONITORING --timeout=TIMEOUT' "$@"
+	[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout wants seconds, not '$TIMEOUT'"
+	((${#OPERANDS[@]} == 0)) || OVERLAY=${OPERANDS[-1]}
 	site_settings
 	check_prerequisites
 	follow_running_image

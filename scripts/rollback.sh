@@ -28,25 +28,9 @@ USAGE
 TIMEOUT=300s
 
 main() {
-	while (($#)); do
-		case $1 in
-		--timeout)
-			TIMEOUT=${2:?--timeout needs a duration}
-			shift
-			;;
-		-h | --help)
-			usage
-			exit 0
-			;;
-		-*) die "unknown option $1 (see --help)" ;;
-		*) break ;;
-		esac
-		shift
-	done
-	(($# == 1 || $# == 2)) || {
-		usage >&2
-		exit 2
-	}
+	parse_options --timeout=TIMEOUT "$@"
+	set -- "${OPERANDS[@]}"
+	(($# == 1 || $# == 2)) || usage_exit 2
 	local component=$1 revision=${2:-} deployments deploy rc=0
 	deployments=$(component_deployments "$component") ||
 		die "unknown component '$component': processor, api or all"

@@ -42,29 +42,9 @@ current_image() {
 }
 
 main() {
-	while (($#)); do
-		case $1 in
-		--image)
-			IMAGE=${2:?--image needs a repository}
-			shift
-			;;
-		--timeout)
-			TIMEOUT=${2:?--timeout needs a duration}
-			shift
-			;;
-		-h | --help)
-			usage
-			exit 0
-			;;
-		-*) die "unknown option $1 (see --help)" ;;
-		*) break ;;
-		esac
-		shift
-	done
-	(($# == 2)) || {
-		usage >&2
-		exit 2
-	}
+	parse_options '--image=IMAGE --timeout=TIMEOUT' "$@"
+	set -- "${OPERANDS[@]}"
+	(($# == 2)) || usage_exit 2
 	local component=$1 version=$2 deployments deploy repo ref
 	deployments=$(component_deployments "$component") ||
 		die "unknown component '$component': processor, api or all"

@@ -41,13 +41,6 @@ tree_pids() {
 		}'
 }
 
-# tree_ticks PID: cpu_ticks of PID's whole process tree.
-tree_ticks() {
-	local -a pids
-	mapfile -t pids < <(tree_pids "$1")
-	cpu_ticks "${pids[@]}"
-}
-
 # tree_cpu_ns PID: CPU nanoseconds (user + system) of the threads alive now
 # in PID's process tree, from /proc/*/task/*/schedstat: finer than clock
 # ticks, for short runs of long-lived servers (a thread that has exited no

@@ -25,6 +25,18 @@ die() {
 	exit 1
 }
 
+# usage_exit STATUS: the script's usage() and exit STATUS: 0 for --help
+# (on stdout), 2 for words it does not take (on stderr, which the caller
+# sees while its stdout may be going to a file or a pipe).
+usage_exit() {
+	if (($1 == 0)); then
+		usage
+	else
+		usage >&2
+	fi
+	exit "$1"
+}
+
 # apt_ensure PACKAGE...: installs those of the Debian packages that are
 # missing (as root, else with sudo).
 apt_ensure() {

@@ -33,6 +33,35 @@ component_deployments() {
 	esac
 }
 
+# parse_options SPEC ARGS...: the option loop of deploy.sh, update.sh and
+# rollback.sh. SPEC names the options the script takes, space-separated:
+# --name=VAR puts the option's value (not empty) in VAR, --name:VAR sets
+# VAR=1. -h/--help prints the usage; any other option is refused. OPERANDS
+# gets the other arguments, wherever they stand.
+parse_options() {
+	local spec=" $1 "
+	shift
+	OPERANDS=()
+	while (($#)); do
+		case $1 in
+		-h | --help) usage_exit 0 ;;
+		-*)
+			if [[ $spec =~ \ "$1":([A-Z_]+)\  ]]; then
+				printf -v "${BASH_REMATCH[1]}" 1
+			elif [[ $spec =~ \ "$1"=([A-Z_]+)\  ]]; then
+				[[ -n ${2:-} ]] || die "$1 needs a value (see --help)"
+				printf -v "${BASH_REMATCH[1]}" '%s' "$2"
+				shift
+			else
+				die "unknown option $1 (see --help)"
+			fi
+			;;
+		*) OPERANDS+=("$1") ;;
+		esac
+		shift
+	done
+}
+
 # require_tool NAME HINT: fails with HINT when NAME is not on PATH.
 require_tool() {
 	command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"

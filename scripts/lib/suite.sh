@@ -26,6 +26,21 @@ suite_add_counts() {
 	suite_count "${BASH_REMATCH[@]:1:3}"
 }
 
+# suite_run COMMAND...: runs another suite, its output shown, and adds the
+# counts of its closing line; without one, that suite counts as one failure.
+suite_run() {
+	local out rc=0
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out" || rc=$?
+	if ! suite_add_counts "$out"; then
+		suite_count 0 1 0
+		log "$1 printed no 'tests: N passed, N failed, N skipped' line"
+		rc=1
+	fi
+	rm -f "$out"
+	return "$rc"
+}
+
 # suite_pytest NAME ARGS...: pytest ARGS (files, options) from the repository
 # with a JUnit report, whose counts it adds; prints skip reasons. Returns
 # pytest's status; "no tests collected" (5) is a failure too.
