@@ -99,6 +99,12 @@ def test_tls_handshake_fails_for_a_wrong_host_name_and_plain_amqp(broker):
             connection_attempts=1, socket_timeout=3, blocked_connection_timeout=3))
 
 
+def test_amqp_listens_over_tls_only(broker):
+    r = requests.get(f"{broker['mgmt']}/overview", auth=broker["admin"], timeout=10)
+    amqp = {li["protocol"] for li in r.json()["listeners"] if li["protocol"].startswith("amqp")}
+    assert amqp == {"amqp/ssl"}, r.json()["listeners"]
+
+
 def test_users_are_the_definitions_and_no_guest(broker):
     users = requests.get(f"{broker['mgmt']}/users", auth=broker["admin"], timeout=10)
     assert users.status_code == 200, users.text
