@@ -51,6 +51,7 @@
         (lib.fileset.maybeMissing ./scripts/gen-secrets)
         (lib.fileset.maybeMissing ./scripts/render-manifests)
         (lib.fileset.maybeMissing ./scripts/lib/k8s.sh)
+        (lib.fileset.maybeMissing ./scripts/lib/rabbitmq.sh)
         ./nix/render-manifests.sh
       ];
     };

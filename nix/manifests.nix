@@ -3,11 +3,12 @@
 {
   runCommand,
   kustomize,
+  openssl,
   src,
   image,
 }:
 runCommand "weir-manifests-${image.imageTag}" {
-  nativeBuildInputs = [kustomize];
+  nativeBuildInputs = [kustomize openssl];
   passthru.imageRef = "${image.imageName}:${image.imageTag}";
 } ''
   bash ${src}/nix/render-manifests.sh ${src} ${image.imageName}:${image.imageTag} $out

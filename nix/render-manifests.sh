@@ -8,7 +8,8 @@ usage() {
 usage: nix/render-manifests.sh REPO_DIR IMAGE_REF OUT_DIR
 
 Copies REPO_DIR's k8s/ and the scripts that render it
-(scripts/render-manifests, scripts/gen-secrets, scripts/lib/k8s.sh; the
+(scripts/render-manifests, scripts/gen-secrets, scripts/lib/k8s.sh and
+scripts/lib/rabbitmq.sh; the
 flake's k8sSrc holds these) to a scratch dir, sets the
 image named first in each overlay's `images:` to IMAGE_REF (kustomize edit
 set image), and writes OUT_DIR/<overlay>.yaml with scripts/render-manifests:
@@ -41,7 +42,7 @@ die() {
 }
 
 [[ -d $repo/k8s/overlays ]] || die "$repo/k8s/overlays does not exist"
-for f in scripts/render-manifests scripts/gen-secrets scripts/lib/k8s.sh; do
+for f in scripts/render-manifests scripts/gen-secrets scripts/lib/k8s.sh scripts/lib/rabbitmq.sh; do
 	[[ -f $repo/$f ]] || die "$repo/$f is missing"
 done
 # takes_site: the same test of "this overlay lists the site Component" as
@@ -53,7 +54,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/scripts/lib" "$out"
 cp -r "$repo/k8s" "$work/k8s"
 cp "$repo/scripts/render-manifests" "$repo/scripts/gen-secrets" "$work/scripts/"
-cp "$repo/scripts/lib/k8s.sh" "$work/scripts/lib/"
+cp "$repo/scripts/lib/k8s.sh" "$repo/scripts/lib/rabbitmq.sh" "$work/scripts/lib/"
 chmod -R u+w "$work"
 # Run through bash: in a Nix build there is no /usr/bin/env for their #!.
 sed -i '1s|^#!.*|#!'"$(command -v bash)"'|' "$work/scripts/render-manifests" "$work/scripts/gen-secrets"

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import random
+import ssl
 import sys
 import time
 import uuid
@@ -144,7 +145,8 @@ def connect(args, password):
         host=args.host, port=args.port, virtual_host=args.vhost,
         credentials=pika.PlainCredentials(args.username, password),
         heartbeat=30, blocked_connection_timeout=30, connection_attempts=1,
-        client_properties={"connection_name": "weir-demo-publisher"})
+        client_properties={"connection_name": "weir-demo-publisher"},
+        ssl_options=args.ca_file and pika.SSLOptions(ssl.create_default_context(cafile=args.ca_file), args.host))
     conn = pika.BlockingConnection(params)
     ch = conn.channel()
     try:
@@ -169,6 +171,8 @@ def parse_args(argv):
     p.add_argument("--username", default=os.environ.get("RABBITMQ_USERNAME", "guest"))
     p.add_argument("--password-file", help="file holding the password "
                    "(else $RABBITMQ_PASSWORD)")
+    p.add_argument("--ca-file", help="TLS with this CA (PEM), the certificate must name --host "
+                   "(the manifests' broker: its secrets/ca.crt, through a port-forward of 5671)")
     p.add_argument("--exchange", default="events")
     p.add_argument("--rate", type=float, default=20.0, help="messages per second (default 20)")
     p.add_argument("--duration", type=float, default=0.0,

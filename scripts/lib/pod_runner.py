@@ -16,8 +16,12 @@ memory for the HPA. What differs from a node with a container runtime:
   - the store is the cluster's MongoDB-wire server (MONGODB_URI), since the
     manifests' three mongod pods are KWOK pods that run nothing;
   - an image is a binary loaded with `scripts/cluster load-image`.
-It also gives the cluster's RabbitMQ the default user that the rabbitmq pods'
-default-user.conf names, as the broker's own container would.
+  - the cluster's broker and store speak plain AMQP and MongoDB, so weir's
+    TLS settings (RABBITMQ_TLS, _PORT 5671, the CA files) give way to the
+    broker's plain port 5672, as MONGODB_URI does to the store's address.
+It also loads the rabbitmq pods' definitions.json (users with password
+hashes, permissions) into the cluster's RabbitMQ, as the broker's own
+container does at boot.
 """
 import argparse
 import base64
@@ -166,6 +170,9 @@ class Pod:
         # The two mapped addresses (see the module's docstring).
         env["WEIR_HTTP_ADDR"] = f"127.0.0.1:{self.port}"
         env["MONGODB_URI"] = ARGS.store
+        for k in ("RABBITMQ_CA_FILE", "MONGODB_TLS", "MONGODB_CA_FILE"):
+            env.pop(k, None)
+        env.update(RABBITMQ_TLS="off", RABBITMQ_PORT="5672")
         return env
 
     def volumes(self, gid):
@@ -367,7 +374,7 @@ class Runner:
         self.pods = {}
         self.stopping = []
         self.lock = threading.Lock()
-        self.broker_users = {}
+        self.broker_definitions = None
 
     def sync(self):
         listed = {p["metadata"]["uid"]: p for p in self.api.pods(WEIR) if p["spec"].get("nodeName")}
@@ -409,7 +416,7 @@ class Runner:
                 log(f"{pod['metadata']['name']}: delete: {e}")
 
     def broker_user(self):
-        """The rabbitmq pods' default-user.conf user, created in the cluster's broker."""
+        """The rabbitmq pods' definitions.json, imported into the cluster's broker."""
         for pod in self.api.pods(BROKER):
             ns = pod["metadata"]["namespace"]
             for vol in pod["spec"].get("volumes") or []:
@@ -422,20 +429,18 @@ class Runner:
                         data = self.api.get(ns, "secrets", name).get("data") or {}
                     except urllib.error.HTTPError:
                         continue
-                    conf = base64.b64decode(data.get("default-user.conf", "")).decode()
-                    kv = dict(line.split(" = ", 1) for line in conf.splitlines() if " = " in line)
-                    if "default_user" in kv and self.broker_users.get(kv["default_user"]) != kv.get("default_pass"):
-                        self.ensure_broker_user(kv["default_user"], kv.get("default_pass", ""))
+                    defs = base64.b64decode(data.get("definitions.json", ""))
+                    if defs and defs != self.broker_definitions:
+                        self.load_broker_definitions(defs)
 
-    def ensure_broker_user(self, user, password):
+    def load_broker_definitions(self, defs):
         auth = base64.b64encode(b"guest:guest").decode()
-        for path, body in ((f"/api/users/{user}", {"password": password, "tags": "administrator"}),
-                           (f"/api/permissions/%2F/{user}", {"configure": ".*", "write": ".*", "read": ".*"})):
-            req = urllib.request.Request(ARGS.broker + path, data=json.dumps(body).encode(), method="PUT",
-                                         headers={"Content-Type": "application/json", "Authorization": "Basic " + auth})
-            urllib.request.urlopen(req, timeout=10).close()
-        self.broker_users[user] = password
-        log(f"broker: default user {user} from the rabbitmq pods' Secret")
+        req = urllib.request.Request(ARGS.broker + "/api/definitions", data=defs, method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": "Basic " + auth})
+        urllib.request.urlopen(req, timeout=10).close()
+        self.broker_definitions = defs
+        users = [u["name"] for u in json.loads(defs).get("users", [])]
+        log(f"broker: definitions from the rabbitmq pods' Secret loaded (users {', '.join(users)})")
 
     def sample(self):
         while True:

@@ -18,6 +18,11 @@ RABBITMQ_START_TIMEOUT=${RABBITMQ_START_TIMEOUT:-90}
 # The loopback address the listeners bind to: scripts/cluster gives its
 # broker 127.0.0.2 so that it can keep the manifests' standard ports.
 RABBITMQ_IP=${WEIR_RABBITMQ_IP:-127.0.0.1}
+# weir's exchanges and queues (docs/security.md): the one expression for
+# its user's permissions in the dev stack, the test stack (with the tests'
+# prefix) and the manifests (scripts/gen-secrets).
+# shellcheck disable=SC2034 # used by scripts/dev, scripts/test and scripts/gen-secrets
+RABBITMQ_WEIR_NAMES_RE='^events(\.process|\.dlx|\.dead)?$'
 
 # _rmq_env DIR NODE DIST_PORT: prints the environment (NAME=VALUE per line)
 # that both the broker and rabbitmqctl run with; RABBITMQ_CONF_ENV_FILE keeps
@@ -129,6 +134,8 @@ collect_statistics_interval = 1000
 log.console = false
 log.file.level = info
 CONF
+	# A caller's own settings (tests/integration/test_k8s_rabbitmq.py), last: they win.
+	[[ ! -e $dir/extra.conf ]] || cat "$dir/extra.conf" >>"$dir/rabbitmq.conf"
 	printf '[rabbitmq_management,rabbitmq_prometheus].\n' >"$dir/enabled_plugins"
 	printf '# Intentionally empty: keeps /etc/rabbitmq/rabbitmq-env.conf out.\n' \
 		>"$dir/rabbitmq-env.conf"

@@ -65,7 +65,7 @@ stack_ensure() {
 stack_test_users() {
 	export WEIR_TEST_RABBITMQ_SECRETS=$WEIR_TEST_STATE_DIR/secrets
 	rabbitmq_app_users "$WEIR_TEST_RABBITMQ_DIR" "$WEIR_TEST_RABBITMQ_SECRETS" \
-		'^(t[0-9a-f]{8}\.)?events(\.process|\.dlx|\.dead)?$'
+		"^(t[0-9a-f]{8}\\.)?${RABBITMQ_WEIR_NAMES_RE#^}"
 }
 
 # stack_down [KEEP]: stops the servers of $STACK_OWN (none when it is

@@ -119,7 +119,7 @@ def test_deploy_dev_renders_with_kustomize_and_generates_secrets(cluster, fresh,
     live = cluster.kubectl("get", "-f", str(rendered), "-o", "name", namespace=None).stdout.split()
     assert len(live) == len(objs), live
     generated = dict(line.split("=", 1) for line in (secrets / "rabbitmq.env").read_text().splitlines() if "=" in line)
-    secret = next(o for o in objs if o["kind"] == "Secret" and o["metadata"]["name"].startswith("rabbitmq"))
+    secret = next(o for o in objs if o["kind"] == "Secret" and o["metadata"]["name"] == "rabbitmq")
     data = cluster.get("secret", secret["metadata"]["name"])["data"]
     assert generated and {k: base64.b64decode(v).decode() for k, v in data.items() if k in generated} == generated
 

@@ -13,7 +13,14 @@ dropped; long-running containers with startup, liveness and readiness
 probes; weir's grace period covers its drain; every Secret, ConfigMap,
 Service port and ServiceMonitor reference resolves; the KEDA settings the
 seed promised; MongoDB and RabbitMQ shapes; default-deny NetworkPolicy; the
-ResourceQuota holds everything at full scale."""
+ResourceQuota holds everything at full scale; TLS on both links (RabbitMQ
+only on 5671, mongod requireTLS, weir pointed at them with only the CA
+mounted) and the broker's least-privilege users (no default user; weir's
+permissions are scripts/lib/rabbitmq.sh's expression, KEDA's user looks
+only)."""
+import base64
+import json
+import pathlib
 import re
 import sys
 
@@ -354,6 +361,69 @@ def check_quota(docs):
         err(f"ResourceQuota requests.storage {hard['requests.storage']} < {storage:g} claimed")
 
 
+LIB = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "lib" / "rabbitmq.sh"
+WEIR_RE = re.search(r"^RABBITMQ_WEIR_NAMES_RE='(.*)'$", LIB.read_text(), re.M).group(1)
+MONGOD_TLS = ["--tlsMode", "requireTLS", "--tlsCertificateKeyFile", "/keyfile/mongodb.pem",
+              "--tlsCAFile", "/run/secrets/mongodb-tls/ca.crt", "--tlsAllowConnectionsWithoutCertificates"]
+
+
+def check_tls(docs):
+    conf = by_kind(docs, "ConfigMap")
+    rmq = next((v["data"]["rabbitmq.conf"] for k, v in conf.items() if k.startswith("rabbitmq-config")), "")
+    for line in ("listeners.tcp = none", "listeners.ssl.default = 5671",
+                 "ssl_options.certfile = /etc/rabbitmq/tls/tls.crt", "ssl_options.keyfile = /etc/rabbitmq/tls/tls.key",
+                 "load_definitions = /etc/rabbitmq/definitions/definitions.json"):
+        if line not in rmq.splitlines():
+            err(f"rabbitmq.conf lacks '{line}'")
+    if "default_user" in rmq or "default_pass" in rmq:
+        err("rabbitmq.conf names a default user")
+    sts = by_kind(docs, "StatefulSet")
+    mounts = {m["mountPath"]: m["name"] for m in sts["rabbitmq"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]}
+    vols = {v["name"]: v for v in sts["rabbitmq"]["spec"]["template"]["spec"]["volumes"]}
+    if vols.get(mounts.get("/etc/rabbitmq/tls"), {}).get("secret", {}).get("secretName") != "rabbitmq-tls":
+        err("RabbitMQ does not mount Secret rabbitmq-tls at /etc/rabbitmq/tls")
+    args = sts["mongodb"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    if not any(args[i:i + len(MONGOD_TLS)] == MONGOD_TLS for i in range(len(args))):
+        err(f"mongod args lack {' '.join(MONGOD_TLS)}: {args}")
+    for kind in ("Service", "NetworkPolicy"):
+        for name, d in by_kind(docs, kind).items():
+            if re.search(r"(?<!\d)5672(?!\d)", json.dumps(d["spec"])):
+                err(f"{kind}/{name} still has plain AMQP 5672")
+    cfg = next((v["data"] for k, v in conf.items() if k.startswith("weir-config")), {})
+    want = {"RABBITMQ_PORT": "5671", "RABBITMQ_TLS": "on", "MONGODB_TLS": "on",
+            "RABBITMQ_CA_FILE": "/run/secrets/tls/rabbitmq-ca.crt", "MONGODB_CA_FILE": "/run/secrets/tls/mongodb-ca.crt"}
+    if {k: cfg.get(k) for k in want} != want:
+        err(f"weir-config's TLS settings are not {want}")
+    for name, d in by_kind(docs, "Deployment").items():
+        spec = d["spec"]["template"]["spec"]
+        keys = [i["key"] for v in spec["volumes"] for src in (v.get("projected") or {}).get("sources", [v])
+                if src.get("secret", {}).get("name", src.get("secret", {}).get("secretName", "")).endswith("-tls")
+                for i in src["secret"].get("items", [{"key": "*"}])]
+        if sorted(keys) != ["ca.crt", "ca.crt"]:
+            err(f"Deployment/{name} mounts {keys} of the -tls Secrets, not the two CA certificates alone")
+
+
+def check_broker_users(docs):
+    secret = by_kind(docs, "Secret").get("rabbitmq", {})
+    data = secret.get("data") or {}
+    if "default-user.conf" in data or "definitions.json" not in data:
+        err(f"Secret rabbitmq has keys {sorted(data)}: want definitions.json, no default-user.conf")
+        return
+    defs = json.loads(base64.b64decode(data["definitions.json"]))
+    users = {u["name"]: sorted(u["tags"]) for u in defs["users"]}
+    perms = {p["user"]: (p["configure"], p["write"], p["read"]) for p in defs["permissions"]}
+    if users != {"weir": [], "monitoring": ["monitoring"], "admin": ["administrator"]}:
+        err(f"broker users are {users}")
+    if perms.get("weir") != (WEIR_RE,) * 3 or perms.get("monitoring") != ("^$",) * 3:
+        err(f"broker permissions are {perms}; weir's must be {WEIR_RE} (scripts/lib/rabbitmq.sh)")
+    if any("password" in u for u in defs["users"]):
+        err("definitions.json holds a clear-text password")
+    ta = by_kind(docs, "TriggerAuthentication").get("weir-rabbitmq", {})
+    keys = {r["parameter"]: r["key"] for r in ta.get("spec", {}).get("secretTargetRef", [])}
+    if keys != {"username": "monitoring-username", "password": "monitoring-password"}:
+        err(f"KEDA's TriggerAuthentication uses {keys}, not the monitoring user")
+
+
 def main():
     overlay, path = sys.argv[1], sys.argv[2]
     text = open(path).read()
@@ -367,6 +437,8 @@ def main():
     check_stateful(docs, overlay)
     check_security(docs)
     check_quota(docs)
+    check_tls(docs)
+    check_broker_users(docs)
     for e in errors:
         print(e)
     print(f"{overlay}: {len(docs)} objects, {len(errors)} rule violations")

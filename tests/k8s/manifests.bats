@@ -95,11 +95,53 @@ render_manifests_clean() {
 		echo "tracked secret or site settings files: $tracked"
 		return 1
 	}
-	for f in secrets/rabbitmq.env secrets/rabbitmq-default-user.conf secrets/mongodb.env \
+	for f in secrets/rabbitmq.env secrets/rabbitmq-definitions.json secrets/ca.key secrets/rabbitmq-tls.key secrets/mongodb.env \
 		secrets/mongodb-keyfile site/kustomization.yaml site/ingress-host.yaml; do
 		git -C "$WEIR_REPO" check-ignore -q "k8s/overlays/production/$f" || {
 			echo "k8s/overlays/production/$f is not git-ignored"
 			return 1
 		}
+	done
+}
+
+# cert_sans FILE: a certificate's DNS names, one a line, sorted.
+cert_sans() {
+	openssl x509 -in "$1" -noout -ext subjectAltName | grep -o 'DNS:[^,]*' | cut -d: -f2 | sort
+}
+
+@test "gen-secrets: certificates signed by its CA for the Services' and pods' names, CA kept by --certs" {
+	local d=$WORK/certs-$RANDOM ca
+	"$WORK/scripts/gen-secrets" --dir "$d" dev 2>/dev/null
+	ca=$(openssl x509 -in "$d/ca.crt" -noout -fingerprint)
+	openssl verify -CAfile "$d/ca.crt" "$d/rabbitmq-tls.crt" "$d/mongodb-tls.crt"
+	cert_sans "$d/mongodb-tls.crt" | grep -qx 'mongodb-2.mongodb-headless.data-processing.svc.cluster.local'
+	cert_sans "$d/rabbitmq-tls.crt" | grep -qx 'rabbitmq'
+	cp "$d/rabbitmq-tls.crt" "$d/old.crt"
+	"$WORK/scripts/gen-secrets" --certs --dir "$d" dev 2>/dev/null
+	[[ $(openssl x509 -in "$d/ca.crt" -noout -fingerprint) == "$ca" ]]
+	if cmp -s "$d/old.crt" "$d/rabbitmq-tls.crt"; then return 1; fi
+	openssl verify -CAfile "$d/ca.crt" "$d/rabbitmq-tls.crt"
+}
+
+@test "components/cert-manager: the same Secrets and names as gen-secrets' certificates" {
+	rendered dev
+	local o=$WORK/k8s/overlays/cm svc
+	cp -r "$WORK/k8s/overlays/dev" "$o"
+	# The edit docs/operations.md describes: no generated -tls Secrets, the Component instead.
+	"$WEIR_PYTHON" - "$o/kustomization.yaml" <<-'PY'
+		import sys, yaml
+		k = yaml.safe_load(open(sys.argv[1]))
+		k["secretGenerator"] = [g for g in k["secretGenerator"] if not g["name"].endswith("-tls")]
+		k["components"] = ["../../components/cert-manager"]
+		yaml.safe_dump(k, open(sys.argv[1], "w"))
+	PY
+	"$KUSTOMIZE" build "$o" >"$WORK/cm.yaml"
+	kubeconform_strict -skip Certificate,Issuer "$WORK/cm.yaml"
+	for svc in rabbitmq mongodb; do
+		if grep -A3 '^kind: Secret' "$WORK/cm.yaml" | grep -q "name: $svc-tls"; then return 1; fi
+		diff <("$WEIR_PYTHON" -c 'import sys, yaml
+c = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "Certificate" and d["spec"]["secretName"] == sys.argv[2]]
+print("\n".join(sorted(c[0]["spec"]["dnsNames"])))' "$WORK/cm.yaml" "$svc-tls") \
+			<(cert_sans "$WORK/k8s/overlays/dev/secrets/$svc-tls.crt")
 	done
 }

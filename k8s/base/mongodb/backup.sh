@@ -9,7 +9,7 @@ out=/backup/weir-$stamp.archive.gz
 umask 077
 printf 'password: "%s"\n' "$(cat /run/secrets/mongodb/root-password)" >/tmp/mongodump.yaml
 mongodump --config=/tmp/mongodump.yaml \
-	--uri="mongodb://${MONGODB_HOSTS}/?replicaSet=${MONGODB_REPLICA_SET}&readPreference=secondaryPreferred&authSource=admin" \
+	--uri="mongodb://${MONGODB_HOSTS}/?replicaSet=${MONGODB_REPLICA_SET}&readPreference=secondaryPreferred&authSource=admin&tls=true&tlsCAFile=/run/secrets/mongodb-tls/ca.crt" \
 	--username="$(cat /run/secrets/mongodb/root-username)" \
 	--oplog --gzip --archive="$out.partial"
 mv "$out.partial" "$out"

@@ -8,13 +8,15 @@ const ns = process.env.POD_NAMESPACE;
 const rsName = process.env.MONGODB_REPLICA_SET;
 const hosts = [...Array(members).keys()].map(
   (i) => `mongodb-${i}.${svc}.${ns}.svc.cluster.local:27017`);
+// TLS only (requireTLS): the members' certificates name their FQDNs.
+const tls = `&tls=true&tlsCAFile=${encodeURIComponent(process.env.MONGODB_CA_FILE)}`;
 const auth = `${encodeURIComponent(process.env.MONGODB_ROOT_USERNAME)}:` +
   `${encodeURIComponent(process.env.MONGODB_ROOT_PASSWORD)}`;
 
 function connectTo(host) {
   for (let i = 0; i < 120; i++) {
     try {
-      const c = connect(`mongodb://${auth}@${host}/admin?directConnection=true&authSource=admin`);
+      const c = connect(`mongodb://${auth}@${host}/admin?directConnection=true&authSource=admin${tls}`);
       c.adminCommand({ ping: 1 });
       return c;
     } catch (e) {
