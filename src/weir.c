@@ -1,6 +1,7 @@
 /* weir.c - Kore hooks: configuration, the HTTP listener, worker threads.
  * The parent parses config and maps metrics; each worker runs its threads. */
 #include <kore/kore.h>
+#include <kore/http.h>
 #include <kore/seccomp.h>
 
 #include <sys/syscall.h>
@@ -26,6 +27,12 @@
 #include "processor/worker_ctx.h"
 
 #define EXIT_CONFIG	2
+
+/* Connections and requests in flight per worker. API requests beyond 256
+ * in flight get weir's problem+json 503 before Kore's plain 503 at 1000. */
+#define WEIR_API_MAX_CONNECTIONS	1024
+#define WEIR_API_REQUEST_LIMIT		1000
+#define WEIR_PROCESSOR_MAX_CONNECTIONS	64
 
 /* The one configuration, immutable once the parent has parsed it; the
  * worker's threads and handlers reach it through self.ctx.cfg. */
@@ -114,6 +121,24 @@ print_summary(void)
 	    weir_cfg.batch_size, weir_cfg.prefetch);
 }
 
+/*
+ * Kore sizes its connection, netbuf and request pools from these two and
+ * touches every page of them at worker start (about 1 MiB of PSS at 1024).
+ * A processor serves only probes and scrapes. weir.conf leaves both out:
+ * Kore parses it after this hook and would overwrite them.
+ */
+static void
+size_kore_pools(void)
+{
+	if (weir_cfg.role == WEIR_ROLE_PROCESSOR) {
+		worker_max_connections = WEIR_PROCESSOR_MAX_CONNECTIONS;
+		http_request_limit = WEIR_PROCESSOR_MAX_CONNECTIONS;
+	} else {
+		worker_max_connections = WEIR_API_MAX_CONNECTIONS;
+		http_request_limit = WEIR_API_REQUEST_LIMIT;
+	}
+}
+
 static void
 load_config(int argc, char **argv)
 {
@@ -187,6 +212,7 @@ kore_parent_configure(int argc, char **argv)
 	skip_chroot = 1;
 	skip_runas = 1;
 	worker_count = (u_int8_t)weir_cfg.workers;
+	size_kore_pools();
 	/* Kore writes kore.pid into the working directory by default, which
 	 * is read-only in our containers; keep it in /tmp, unique per run. */
 	snprintf(pidfile, sizeof(pidfile), "/tmp/weir-%d.pid", (int)getpid());
