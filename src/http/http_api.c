@@ -1,10 +1,8 @@
 /* http_api.c - the /v1 routes, their aliases and /openapi.json on Kore.
- * Checks run on the event loop; MongoDB and AMQP work runs in Kore tasks. */
+ * Checks run on the event loop; MongoDB and AMQP work runs in API jobs. */
 #include <kore/kore.h>
 #include <kore/http.h>
-#include <kore/tasks.h>
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +19,16 @@
 #include "base/version.h"
 #include "event/event_id.h"
 #include "http/http_api.h"
+#include "http/http_jobs.h"
 #include "http/http_ops.h"
 
-/* Tasks waiting or running per worker; beyond this, 503 at once. */
+/* Jobs waiting or running per worker; beyond this, 503 at once. */
 #define JOBS_MAX	256
+/* Threads per worker for the API's MongoDB reads and AMQP publishes: a
+ * few slow queries do not hold up the rest. */
+#define JOB_THREADS	4
+/* At teardown, how long running jobs may take to end. */
+#define JOBS_STOP_MS	1000
 
 int	api_events(struct http_request *);
 int	api_data(struct http_request *);
@@ -40,16 +44,14 @@ extern const u_int32_t	asset_len_openapi_json;
 enum job_kind { JOB_LIST, JOB_GET, JOB_AGGREGATES, JOB_STATS, JOB_POST };
 
 struct api_job {
-	struct kore_task	task;		/* first: the entry casts back */
+	struct weir_job		job;		/* first: the callbacks cast back */
 	enum job_kind		kind;
 	enum weir_http_route	route;
 	double			t0;
 	struct weir_api_query	q;
 	char			id[WEIR_ID_MAX + 1];
-	const char		*body;		/* the request's, for POST */
+	const char		*body;		/* POST: a copy, after the job */
 	size_t			body_len;
-	int			started;
-	_Atomic int		done;
 	struct weir_api_reply	reply;
 };
 
@@ -59,6 +61,7 @@ static struct {
 	struct weir_publisher	*publisher;
 	pthread_t		warm;
 	int			has_warm;
+	int			has_jobs;
 	int			jobs;
 } api;
 
@@ -103,6 +106,8 @@ weir_api_worker_init(struct weir_worker_ctx *ctx)
 		return;
 	if ((api.publisher = weir_publisher_new(ctx->cfg)) == NULL)
 		fatal("cannot allocate the API publisher");
+	weir_jobs_init(JOB_THREADS, ctx->store);
+	api.has_jobs = 1;
 	if (weir_thread_start(&api.warm, warm_main, ctx) == 0)
 		api.has_warm = 1;
 }
@@ -113,7 +118,10 @@ weir_api_worker_teardown(void)
 	if (api.has_warm)
 		pthread_join(api.warm, NULL);
 	api.has_warm = 0;
-	/* Not freed: a task may still be publishing; the process exits. */
+	if (api.has_jobs)
+		weir_jobs_stop(JOBS_STOP_MS);
+	api.has_jobs = 0;
+	/* Not freed: a job may still be publishing; the process exits. */
 	weir_publisher_close(api.publisher);
 }
 
@@ -226,10 +234,10 @@ query_run(struct api_job *job, const struct weir_api_env *env)
 	}
 }
 
-static int
-job_run(struct kore_task *t)
+static void
+job_run(struct weir_job *j, mongoc_client_t *client)
 {
-	struct api_job		*job = (struct api_job *)t;
+	struct api_job		*job = (struct api_job *)j;
 	struct weir_api_env	env;
 
 	memset(&env, 0, sizeof(env));
@@ -240,27 +248,32 @@ job_run(struct kore_task *t)
 		weir_api_post_events(api.publisher, api.ctx->cfg, job->body,
 		    job->body_len, &job->reply);
 	} else {
-		env.read.client = weir_store_client(api.ctx->store);
+		env.read.client = client;
 		query_run(job, &env);
-		weir_store_release(api.ctx->store, env.read.client);
 	}
-	atomic_store(&job->done, 1);
-	return (KORE_RESULT_OK);
 }
 
-/* Kore may call this more than once while a task still runs; the reply
- * is freed only once the task is done with it. */
+static void
+job_free(struct weir_job *j)
+{
+	struct api_job	*job = (struct api_job *)j;
+
+	free(job->reply.body);
+	free(job);
+	api.jobs--;
+}
+
+/* The job outlives its request when it is still running; the jobs module
+ * frees it once it is done. */
 static void
 job_onfree(struct http_request *req)
 {
 	struct api_job	*job = req->hdlr_extra;
 
-	if (job == NULL || !job->started || !atomic_load(&job->done))
+	if (job == NULL)
 		return;
-	free(job->reply.body);
-	job->reply.body = NULL;
-	job->started = 0;
-	api.jobs--;
+	req->hdlr_extra = NULL;
+	weir_job_detach(&job->job);
 }
 
 static int
@@ -273,25 +286,31 @@ start_job(struct http_request *req, struct api_job *tmpl)
 		    "in flight; retry shortly", NULL, NULL);
 		return (KORE_RESULT_OK);
 	}
-	job = kore_calloc(1, sizeof(*job));
+	/* The body is copied: a job may outlive its request. */
+	if ((job = malloc(sizeof(*job) + tmpl->body_len)) == NULL) {
+		problem(req, tmpl->route, tmpl->t0, 503, "out of memory", NULL,
+		    NULL);
+		return (KORE_RESULT_OK);
+	}
 	memcpy(job, tmpl, sizeof(*job));
+	if (tmpl->body_len > 0) {
+		memcpy(job + 1, tmpl->body, tmpl->body_len);
+		job->body = (const char *)(job + 1);
+	}
 	req->hdlr_extra = job;
 	req->onfree = job_onfree;
-	job->started = 1;
 	api.jobs++;
-	kore_task_create(&job->task, job_run);
-	kore_task_bind_request(&job->task, req);
-	kore_task_run(&job->task);
+	weir_jobs_run(&job->job, req, job_run, job_free);
 	return (KORE_RESULT_RETRY);
 }
 
-/* The second and later calls of a handler whose task was started. */
+/* The second and later calls of a handler whose job was started. */
 static int
 resume(struct http_request *req)
 {
 	struct api_job	*job = req->hdlr_extra;
 
-	if (kore_task_state(&job->task) != KORE_TASK_STATE_FINISHED) {
+	if (!weir_job_done(&job->job)) {
 		http_request_sleep(req);
 		return (KORE_RESULT_RETRY);
 	}
@@ -299,7 +318,6 @@ resume(struct http_request *req)
 		weir_api_reply_problem(&job->reply, 503, "out of memory", NULL,
 		    NULL);
 	respond_reply(req, job->route, job->t0, &job->reply);
-	kore_task_destroy(&job->task);
 	return (KORE_RESULT_OK);
 }
 
@@ -310,7 +328,7 @@ is_read(const struct http_request *req)
 	    req->method == HTTP_METHOD_HEAD);
 }
 
-/* GET with query parameters, handed to a task once they check out. */
+/* GET with query parameters, handed to a job once they check out. */
 static int
 read_route(struct http_request *req, enum weir_http_route route,
     enum job_kind kind, enum weir_api_op op)

@@ -34,19 +34,25 @@ weir_ctx_stop(struct weir_worker_ctx *ctx)
 	pthread_mutex_unlock(&ctx->lock);
 }
 
+void
+weir_deadline_in(struct timespec *until, uint32_t ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_sec += ms / 1000;
+	until->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until->tv_nsec >= 1000000000L) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000L;
+	}
+}
+
 int
 weir_ctx_sleep(struct weir_worker_ctx *ctx, uint32_t ms)
 {
 	struct timespec	until;
 	int		rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	weir_deadline_in(&until, ms);
 	pthread_mutex_lock(&ctx->lock);
 	while (!atomic_load(&ctx->stop) && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&ctx->wake, &ctx->lock, &until);

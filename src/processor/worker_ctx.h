@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "base/config.h"
 #include "base/metrics.h"
@@ -32,6 +33,9 @@ void	weir_ctx_stop(struct weir_worker_ctx *);
 /* Starts fn(arg) on a thread with every signal blocked; 0 or -1. Every
  * thread of the worker starts here. */
 int	weir_thread_start(pthread_t *, void *(*fn)(void *), void *arg);
+/* CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on a condition
+ * made with that clock. */
+void	weir_deadline_in(struct timespec *, uint32_t ms);
 /* Sleeps up to ms; returns early (1) once stop is set. */
 int	weir_ctx_sleep(struct weir_worker_ctx *, uint32_t ms);
 /* 1 when stopping and the drain time is used up. */
