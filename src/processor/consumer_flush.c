@@ -182,6 +182,10 @@ settle_windows(struct weir_consumer *c)
 		weir_log(WEIR_LOG_INFO, "window deltas in doubt; marking them for "
 		    "a rebuild", "consumer", c->name, "error", err, NULL);
 		k = done;
+		/* Stopping: marking may block for another timeout; the unacked
+		 * deliveries come back as duplicates and get marked then. */
+		if (atomic_load(&c->ctx->stop))
+			return (-1);
 	}
 	if (k < a->n && mark_windows(c, a->refs + k, a->n - k) == -1)
 		return (-1);
