@@ -5,26 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "base/textbuf.h"
 
 static int
 reserve(struct weir_textbuf *b, size_t extra)
 {
-	size_t	cap = b->cap ? b->cap : 1024;
 	char	*p;
 
 	if (b->oom)
 		return (-1);
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	if (cap == b->cap)
-		return (0);
-	if ((p = realloc(b->data, cap)) == NULL) {
+	if ((p = weir_grow(b->data, &b->cap, b->len + extra + 1, 1024)) == NULL) {
 		b->oom = 1;
 		return (-1);
 	}
 	b->data = p;
-	b->cap = cap;
 	return (0);
 }
 

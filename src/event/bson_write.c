@@ -2,6 +2,7 @@
  * Documents larger than BSON allows (2 GiB) fail rather than wrap. */
 #include <stdlib.h>
 
+#include "base/grow.h"
 #include "event/bson_write.h"
 
 #define BSONW_MAX	((size_t)INT32_MAX)
@@ -16,7 +17,6 @@ weir_bsonw_free(struct weir_bsonw *w)
 uint8_t *
 weir_bsonw_room(struct weir_bsonw *w, size_t n)
 {
-	size_t	cap = w->cap ? w->cap : 1024;
 	uint8_t	*p;
 
 	if (w->failed)
@@ -27,14 +27,11 @@ weir_bsonw_room(struct weir_bsonw *w, size_t n)
 		w->failed = 1;
 		return (NULL);
 	}
-	while (cap - w->len < n)
-		cap *= 2;
-	if ((p = realloc(w->p, cap)) == NULL) {
+	if ((p = weir_grow(w->p, &w->cap, w->len + n, 1024)) == NULL) {
 		w->failed = 1;
 		return (NULL);
 	}
 	w->p = p;
-	w->cap = cap;
 	return (w->p + w->len);
 }
 

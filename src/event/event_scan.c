@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "event/bson_write.h"
 #include "event/event_lex.h"
 #include "event/event_scan.h"
@@ -50,17 +51,11 @@ weir_scan_buf_free(struct weir_scan_buf *buf)
 static int
 reserve_text(struct weir_scan_buf *buf, size_t len)
 {
-	size_t	cap = buf->text_cap ? buf->text_cap : 4096;
 	char	*p;
 
-	if (len <= buf->text_cap)
-		return (0);
-	while (cap < len)
-		cap *= 2;
-	if ((p = realloc(buf->text, cap)) == NULL)
+	if ((p = weir_grow(buf->text, &buf->text_cap, len, 4096)) == NULL)
 		return (-1);
 	buf->text = p;
-	buf->text_cap = cap;
 	return (0);
 }
 

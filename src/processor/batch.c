@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "event/event_bson.h"
 #include "processor/batch.h"
 
@@ -78,17 +79,12 @@ weir_batch_reset(struct weir_batch *b)
 static int
 keep(struct weir_batch *b, const char *s, size_t len, size_t *off)
 {
-	size_t	cap = b->arena_cap ? b->arena_cap : 65536;
 	char	*p;
 
-	while (cap < b->arena_len + len)
-		cap *= 2;
-	if (cap != b->arena_cap) {
-		if ((p = realloc(b->arena, cap)) == NULL)
-			return (-1);
-		b->arena = p;
-		b->arena_cap = cap;
-	}
+	if ((p = weir_grow(b->arena, &b->arena_cap, b->arena_len + len,
+	    65536)) == NULL)
+		return (-1);
+	b->arena = p;
 	if (len > 0)
 		memcpy(b->arena + b->arena_len, s, len);
 	*off = b->arena_len;

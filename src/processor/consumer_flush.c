@@ -9,11 +9,17 @@
 
 #define CONFIRM_TIMEOUT_MS	10000
 
-/* Waits before retrying a store write; -1 when we must give up. Once
- * stopping, a failed write is not retried: each try may block for the
- * socket timeout, which would take the exit past the drain deadline, and
- * the unacked deliveries go back to the broker anyway (their windows are
- * marked when they return as duplicates). */
+/* Once stopping, a failed store write is followed by no other: each may
+ * block for the socket timeout, which would take the exit past the drain
+ * deadline, and the unacked deliveries go back to the broker anyway
+ * (their windows are marked when they return as duplicates). */
+static int
+give_up_writing(const struct weir_consumer *c)
+{
+	return (atomic_load(&c->ctx->stop));
+}
+
+/* Waits before retrying a store write; -1 when we must give up. */
 static int
 store_retry_wait(struct weir_consumer *c, const char *what, const char *err)
 {
@@ -25,7 +31,7 @@ store_retry_wait(struct weir_consumer *c, const char *what, const char *err)
 		weir_log(WEIR_LOG_WARN, "store write failed; holding the batch",
 		    "consumer", c->name, "step", what, "error", err, NULL);
 	c->store_failing = 1;
-	if (atomic_load(&c->ctx->stop))
+	if (give_up_writing(c))
 		return (-1);
 	delay = weir_backoff_next(&c->backoff);
 	while (delay > 0) {
@@ -182,9 +188,7 @@ settle_windows(struct weir_consumer *c)
 		weir_log(WEIR_LOG_INFO, "window deltas in doubt; marking them for "
 		    "a rebuild", "consumer", c->name, "error", err, NULL);
 		k = done;
-		/* Stopping: marking may block for another timeout; the unacked
-		 * deliveries come back as duplicates and get marked then. */
-		if (atomic_load(&c->ctx->stop))
+		if (give_up_writing(c))
 			return (-1);
 	}
 	if (k < a->n && mark_windows(c, a->refs + k, a->n - k) == -1)

@@ -1,7 +1,10 @@
-/* test_textbuf.c - the growable render buffer. */
+/* test_textbuf.c - the growable render buffer and the growth rule of
+ * every reused heap buffer (base/grow). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "base/textbuf.h"
 #include "unit.h"
 
@@ -87,6 +90,32 @@ START_TEST(test_textbuf_room)
 }
 END_TEST
 
+START_TEST(test_grow_doubles_from_first_size)
+{
+	size_t	cap = 0;
+	char	*p, *q;
+
+	/* No capacity yet: the first size, even for nothing. */
+	p = weir_grow(NULL, &cap, 0, 64);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(cap, 64);
+	memset(p, 'a', 64);
+	ck_assert_ptr_eq(weir_grow(p, &cap, 64, 64), p);
+	ck_assert_uint_eq(cap, 64);
+	q = weir_grow(p, &cap, 65, 64);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_uint_eq(cap, 128);
+	ck_assert_int_eq(q[63], 'a');
+	q = weir_grow(q, &cap, 1000, 64);
+	ck_assert_uint_eq(cap, 1024);
+	/* A size no doubling reaches fails and leaves the buffer as it was. */
+	ck_assert_ptr_null(weir_grow(q, &cap, SIZE_MAX, 64));
+	ck_assert_uint_eq(cap, 1024);
+	ck_assert_int_eq(q[0], 'a');
+	free(q);
+}
+END_TEST
+
 Suite *
 textbuf_suite(void)
 {
@@ -97,6 +126,7 @@ textbuf_suite(void)
 	tcase_add_test(tc, test_textbuf_grows);
 	tcase_add_test(tc, test_textbuf_reset_reuses);
 	tcase_add_test(tc, test_textbuf_room);
+	tcase_add_test(tc, test_grow_doubles_from_first_size);
 	suite_add_tcase(s, tc);
 	return (s);
 }
