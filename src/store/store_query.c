@@ -69,8 +69,14 @@ find(const struct weir_store_read *rd, const char *coll, const bson_t *filter,
 
 	if (sort != NULL)
 		BSON_APPEND_DOCUMENT(&opts, "sort", sort);
-	if (limit > 0)
+	/* A batch one larger than the limit lets the server see the end and
+	 * close the cursor with the first answer; else mongoc's destroy sends
+	 * a killCursors round trip (FerretDB keeps a cursor open that
+	 * returned exactly batchSize documents). */
+	if (limit > 0) {
 		BSON_APPEND_INT64(&opts, "limit", limit);
+		BSON_APPEND_INT64(&opts, "batchSize", limit + 1);
+	}
 	BSON_APPEND_INT64(&opts, "maxTimeMS", rd->max_time_ms);
 	c = weir_store_coll(rd->store, rd->client, coll);
 	cur = mongoc_collection_find_with_opts(c, filter, &opts, NULL);
